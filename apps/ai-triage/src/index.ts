@@ -1,0 +1,1 @@
+export { aiTriage } from "./worker.ts";

@@ -1,0 +1,1 @@
+export { billingSync } from "./worker.ts";

@@ -1,0 +1,1 @@
+export { crmSync } from "./worker.ts";

@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import type { Logger } from "@switchyard/config";
+import { type Db, type EventRow, recordEvent } from "@switchyard/db";
+import { normalizeType, routeFor } from "@switchyard/events";
+import { type Dispatcher, QueueUnavailableError } from "@switchyard/queue";
+import { ApiError } from "./errors.ts";
+import type { Parsed } from "./parse.ts";
+
+export interface AcceptContext {
+  db: Db;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  source: string;
+  body: string;
+  receivedAt: number;
+  requestId: string;
+  /** First-party keys must not be reused for a different body; provider ids always name one event. */
+  strictIdempotency?: boolean;
+}
+
+export interface AcceptedEvent {
+  eventId: string;
+  status: "accepted" | "duplicate";
+  type: string;
+  queues: string[];
+}
+
+export const RETRY_AFTER_SECONDS = "5";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** Record once, route, enqueue. Nothing here runs before the request was authenticated. */
+export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<AcceptedEvent[]> {
+  const receivedAt = new Date(ctx.receivedAt);
+  if (!parsed.ok) {
+    const hash = sha256(ctx.body);
+    await recordEvent(ctx.db, {
+      source: ctx.source,
+      sourceEventId: parsed.sourceEventId ?? `sha256-${hash}`,
+      type: `${ctx.source}.invalid`,
+      payloadHash: hash,
+      rawBody: ctx.body,
+      status: "rejected",
+      reason: "invalid_payload",
+      queues: [],
+      requestId: ctx.requestId,
+      receivedAt,
+    });
+    ctx.logger.warn("rejected malformed event", { source: ctx.source, requestId: ctx.requestId });
+    throw new ApiError("invalid_payload", parsed.message);
+  }
+
+  const results: AcceptedEvent[] = [];
+  const toDispatch: EventRow[] = [];
+  for (const incoming of parsed.events) {
+    const type = normalizeType(ctx.source, incoming.type);
+    const queues = [...routeFor(type)];
+    const payloadHash = sha256(JSON.stringify(incoming.payload));
+    const { duplicate, event } = await recordEvent(ctx.db, {
+      source: ctx.source,
+      sourceEventId: incoming.sourceEventId,
+      type,
+      payload: incoming.payload,
+      payloadHash,
+      // An event no queue wants is finished the moment it is recorded.
+      status: queues.length > 0 ? "received" : "processed",
+      queues,
+      requestId: ctx.requestId,
+      receivedAt,
+    });
+    if (duplicate) {
+      if (event.status === "rejected")
+        throw new ApiError("invalid_payload", `event was rejected before: ${event.reason}`);
+      if (ctx.strictIdempotency && event.payloadHash !== payloadHash) {
+        throw new ApiError("idempotency_conflict", "this Idempotency-Key was already used with a different body");
+      }
+    } else if (event.status === "received") {
+      toDispatch.push(event);
+    }
+    results.push({ eventId: event.id, status: duplicate ? "duplicate" : "accepted", type, queues: event.queues });
+  }
+
+  try {
+    for (const row of toDispatch) await ctx.dispatcher.dispatch(row);
+  } catch (err) {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+    // The row stays `received`: the relay enqueues it once Redis is back, so nothing is lost.
+    ctx.logger.error("queue unavailable; event kept for the relay", { requestId: ctx.requestId, err });
+    throw new ApiError("queue_unavailable", "event recorded but the queue is unavailable; retry later", {
+      "retry-after": RETRY_AFTER_SECONDS,
+    });
+  }
+  return results;
+}

@@ -1,0 +1,31 @@
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import type { AppEnv, IngestDeps } from "./env-types.ts";
+import { ApiError, errorResponse } from "./errors.ts";
+import { appEventRoutes } from "./routes/app-events.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
+
+/** The public edge. Built from its dependencies so tests drive it through app.request(). */
+export function newApp(deps: IngestDeps) {
+  const now = deps.now ?? Date.now;
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    // Timestamp windows are measured from arrival, not from when a slow body finished.
+    c.set("receivedAt", now());
+    await next();
+  });
+  app.use(requestId({ limitLength: 64 }));
+  app.route("/", healthRoutes(deps));
+  app.route("/webhooks", webhookRoutes(deps));
+  app.route("/v1/events", appEventRoutes(deps));
+  app.notFound((c) => errorResponse(c, new ApiError("not_found", "no such route")));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err);
+    deps.logger.error("unhandled error", { requestId: c.get("requestId"), err });
+    return errorResponse(c, new ApiError("internal_error", "internal error"));
+  });
+  return app;
+}
+
+export type IngestApp = ReturnType<typeof newApp>;

@@ -1,0 +1,31 @@
+import type { Config, Logger } from "@switchyard/config";
+import type { Db } from "@switchyard/db";
+import type { Dispatcher } from "@switchyard/queue";
+
+export interface IngestDeps {
+  config: Config;
+  db: Db;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  /** Throws when a dependency (Redis, Postgres) is unreachable. */
+  checkReady(): Promise<void>;
+  /** Clock in ms, injectable so timestamp windows can be tested without sleeping. */
+  now?: () => number;
+}
+
+/** What middleware hands to routes: the body exactly as signed, and when it arrived. */
+export interface RawRequest {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: string;
+  receivedAt: number;
+}
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    receivedAt: number;
+    raw: RawRequest;
+  };
+};

@@ -1,0 +1,4 @@
+export { newApp } from "./app.ts";
+export type { AppEnv, IngestDeps } from "./env-types.ts";
+export { ERROR_STATUS, type ErrorCode } from "./errors.ts";
+export { type IngestServer, startIngest } from "./server.ts";

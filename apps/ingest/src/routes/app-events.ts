@@ -1,0 +1,38 @@
+import { APP_SOURCE } from "@switchyard/events";
+import { Hono } from "hono";
+import { acceptEvents } from "../accept.ts";
+import type { AppEnv, IngestDeps } from "../env-types.ts";
+import { ApiError } from "../errors.ts";
+import { parseAppEvent } from "../parse.ts";
+import { readRawBody } from "../raw-body.ts";
+import { verifyApiKey } from "../verify/api-key.ts";
+import { respond } from "./webhooks.ts";
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** First-party events: bearer key first, then the Idempotency-Key that makes retries safe. */
+export function appEventRoutes(deps: IngestDeps) {
+  return new Hono<AppEnv>().post("/", async (c) => {
+    if (!verifyApiKey(c.req.header("authorization"), deps.config.APP_API_KEYS)) {
+      throw new ApiError("auth_failed", "a valid bearer API key is required");
+    }
+    const body = await readRawBody(c.req.raw);
+    const key = c.req.header("idempotency-key");
+    if (!key || !IDEMPOTENCY_KEY.test(key)) {
+      throw new ApiError("invalid_request", "Idempotency-Key header is required: 1-255 printable ASCII characters");
+    }
+    const results = await acceptEvents(
+      {
+        ...deps,
+        source: APP_SOURCE,
+        body,
+        receivedAt: c.get("receivedAt"),
+        requestId: c.get("requestId"),
+        strictIdempotency: true,
+      },
+      parseAppEvent(body, key),
+    );
+    const { status, body: payload } = respond(results);
+    return c.json(payload, status);
+  });
+}

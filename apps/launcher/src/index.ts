@@ -1,0 +1,2 @@
+export { type Launched, launch } from "./launch.ts";
+export { requireRedis } from "./redis-check.ts";

@@ -1,0 +1,30 @@
+import { aiTriage } from "@switchyard/ai-triage";
+import { billingSync } from "@switchyard/billing-sync";
+import type { Config, Logger } from "@switchyard/config";
+import { crmSync } from "@switchyard/crm-sync";
+import { createDb, runMigrations } from "@switchyard/db";
+import { startIngest } from "@switchyard/ingest";
+import { startWorkers } from "@switchyard/queue";
+import { supportContext } from "@switchyard/support-context";
+
+export interface Launched {
+  ingestPort: number;
+  close(): Promise<void>;
+}
+
+/** Everything in one process: migrations first, then ingest (with its relay) and every worker. */
+export async function launch(config: Config, logger: Logger): Promise<Launched> {
+  const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  await runMigrations(dbHandle);
+  logger.info("database ready", { kind: dbHandle.kind });
+  const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], { config, logger });
+  const ingest = await startIngest({ config, dbHandle, logger: logger.child({ app: "ingest" }) });
+  return {
+    ingestPort: ingest.port,
+    async close() {
+      await ingest.close();
+      await workers.close();
+      await dbHandle.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { supportContext } from "./worker.ts";

@@ -1,0 +1,89 @@
+import type { z } from "zod";
+import { ConfigSchema } from "./schema.ts";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Standard Webhooks sources, from WEBHOOK_SECRET_<SOURCE>: source name (lower case) -> secrets. */
+export type GenericSources = ReadonlyMap<string, readonly string[]>;
+
+export type Config = z.infer<typeof ConfigSchema> & { webhookSources: GenericSources };
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const GENERIC_SECRET = /^WEBHOOK_SECRET_([A-Z][A-Z0-9_]{0,39})$/;
+const RESERVED_SOURCES = new Set(["stripe", "hubspot", "zendesk", "app"]);
+
+function genericSources(env: Env): Map<string, string[]> {
+  const sources = new Map<string, string[]>();
+  for (const [key, value] of Object.entries(env)) {
+    const match = GENERIC_SECRET.exec(key);
+    if (!match?.[1] || !value) continue;
+    const source = match[1].toLowerCase();
+    if (RESERVED_SOURCES.has(source)) {
+      throw new ConfigError(`${key}: "${source}" has its own signature scheme and variable; pick another source name`);
+    }
+    const secrets = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const secret of secrets) {
+      if (!/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) {
+        throw new ConfigError(`${key}: each secret must look like whsec_<base64> (Standard Webhooks)`);
+      }
+    }
+    sources.set(source, secrets);
+  }
+  return sources;
+}
+
+/** Parses the environment once. Messages name variables, never echo their values. */
+export function parseConfig(env: Env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return { ...parsed.data, webhookSources: genericSources(env) };
+}
+
+/** Every configured secret value, so logs and errors can redact them wherever they appear. */
+export function secretValues(config: Config): string[] {
+  const values = [
+    ...config.STRIPE_WEBHOOK_SECRET,
+    ...config.HUBSPOT_CLIENT_SECRET,
+    ...config.ZENDESK_WEBHOOK_SECRET,
+    ...config.APP_API_KEYS,
+    ...[...config.webhookSources.values()].flat(),
+    config.STRIPE_SECRET_KEY,
+    config.HUBSPOT_ACCESS_TOKEN,
+    config.ZENDESK_API_TOKEN,
+    config.OPENAI_API_KEY,
+    config.ADMIN_TOKEN,
+    config.ADMIN_PASSWORD,
+    passwordOf(config.DATABASE_URL),
+    passwordOf(config.REDIS_URL),
+  ];
+  return values.filter((v): v is string => typeof v === "string" && v.length >= 4);
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For an app's env.ts: parse, or stop the process with a message that names the problem. */
+export function loadConfigOrExit(env: Env, app: string): Config {
+  try {
+    return parseConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`switchyard ${app}: ${err.message}\n`);
+    process.exit(78);
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  type Config,
+  ConfigError,
+  type Env,
+  type GenericSources,
+  loadConfigOrExit,
+  parseConfig,
+  secretValues,
+} from "./config.ts";
+export { createLogger, type Logger, type LoggerOptions, type LogLevel } from "./logger.ts";

@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+const port = z.coerce.number().int().min(0).max(65_535);
+const ms = z.coerce.number().int().min(1);
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_{}.-]+$/, "letters, digits, _ . - and {} only")
+      .default("switchyard"),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default("./.data"),
+    INGEST_PORT: port.default(3000),
+    ADMIN_PORT: port.default(3001),
+    INGEST_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    RELAY_INTERVAL_MS: ms.default(5_000),
+    RELAY_GRACE_MS: ms.default(10_000),
+    STRIPE_WEBHOOK_SECRET: list,
+    STRIPE_SECRET_KEY: optionalText,
+    STRIPE_API_BASE: z.url().optional(),
+    HUBSPOT_CLIENT_SECRET: list,
+    HUBSPOT_ACCESS_TOKEN: optionalText,
+    HUBSPOT_API_BASE: z.url().optional(),
+    ZENDESK_WEBHOOK_SECRET: list,
+    ZENDESK_API_BASE: z.url().optional(),
+    ZENDESK_EMAIL: optionalText,
+    ZENDESK_API_TOKEN: optionalText,
+    OPENAI_API_KEY: optionalText,
+    OPENAI_BASE_URL: z.url().optional(),
+    OPENAI_MODEL: z.string().default("gpt-4.1-mini"),
+    APP_API_KEYS: list,
+    ADMIN_TOKEN: optionalText,
+    ADMIN_USER: optionalText,
+    ADMIN_PASSWORD: optionalText,
+    ALERT_WEBHOOK_URL: z.url().optional(),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(10),
+  })
+  .refine((c) => !c.ADMIN_USER === !c.ADMIN_PASSWORD, {
+    message: "ADMIN_USER and ADMIN_PASSWORD must be set together",
+    path: ["ADMIN_PASSWORD"],
+  });

@@ -1,0 +1,82 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema.ts";
+
+export type Schema = typeof schema;
+/** Either driver: repositories are written once against the common pg-core surface. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DbHandle {
+  db: Db;
+  kind: "postgres" | "pglite";
+  close(): Promise<void>;
+  /** Session-scoped advisory lock (same connection throughout), for one-at-a-time work. */
+  withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** postgres:// URL; when absent the embedded PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** Folder for embedded data; `memory://` keeps it in memory (tests). */
+  dataDir?: string;
+  maxConnections?: number;
+}
+
+export async function createDb(opts: DbOptions): Promise<DbHandle> {
+  return opts.databaseUrl
+    ? connectPostgres(opts.databaseUrl, opts.maxConnections ?? 10)
+    : openPglite(opts.dataDir ?? "./.data");
+}
+
+function connectPostgres(url: string, max: number): DbHandle {
+  const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
+  const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "postgres",
+    close: () => sql.end({ timeout: 5 }),
+    ping: async () => {
+      await sql`select 1`;
+    },
+    async withAdvisoryLock(key, fn) {
+      const conn = await sql.reserve();
+      try {
+        await conn`select pg_advisory_lock(${key})`;
+        try {
+          return await fn();
+        } finally {
+          await conn`select pg_advisory_unlock(${key})`;
+        }
+      } finally {
+        conn.release();
+      }
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<DbHandle> {
+  let target: string | undefined;
+  if (dataDir !== "memory://") {
+    target = join(resolve(dataDir), "pglite");
+    mkdirSync(target, { recursive: true });
+  }
+  const client = target ? new PGlite(target) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    close: () => client.close(),
+    ping: async () => {
+      await client.query("select 1");
+    },
+    // PGlite is one in-process connection: nothing else can hold the lock.
+    withAdvisoryLock: (_key, fn) => fn(),
+  };
+}

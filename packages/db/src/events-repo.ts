@@ -1,0 +1,90 @@
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { events } from "./schema.ts";
+
+export type EventRow = typeof events.$inferSelect;
+
+export interface NewEvent {
+  source: string;
+  sourceEventId: string;
+  type: string;
+  payloadHash: string;
+  payload?: unknown;
+  rawBody?: string;
+  status: "received" | "rejected" | "processed";
+  reason?: string;
+  queues: readonly string[];
+  requestId?: string;
+  receivedAt: Date;
+}
+
+export type RecordResult = { duplicate: false; event: EventRow } | { duplicate: true; event: EventRow };
+
+/** Inserts once per (source, source_event_id); a repeat is counted on the original row instead. */
+export async function recordEvent(db: Db, input: NewEvent): Promise<RecordResult> {
+  const [inserted] = await db
+    .insert(events)
+    .values({
+      source: input.source,
+      sourceEventId: input.sourceEventId,
+      type: input.type,
+      payload: input.payload ?? null,
+      rawBody: input.rawBody ?? null,
+      payloadHash: input.payloadHash,
+      status: input.status,
+      reason: input.reason ?? null,
+      queues: [...input.queues],
+      requestId: input.requestId ?? null,
+      receivedAt: input.receivedAt,
+    })
+    .onConflictDoNothing({ target: [events.source, events.sourceEventId] })
+    .returning();
+  if (inserted) return { duplicate: false, event: inserted };
+  const [original] = await db
+    .update(events)
+    .set({ duplicates: sql`${events.duplicates} + 1` })
+    .where(and(eq(events.source, input.source), eq(events.sourceEventId, input.sourceEventId)))
+    .returning();
+  if (!original) throw new Error(`event ${input.source}/${input.sourceEventId} conflicted but cannot be read`);
+  return { duplicate: true, event: original };
+}
+
+export async function markEnqueued(db: Db, id: string): Promise<void> {
+  await db
+    .update(events)
+    .set({ status: "enqueued", enqueuedAt: new Date(), attempts: sql`${events.attempts} + 1` })
+    .where(and(eq(events.id, id), eq(events.status, "received")));
+}
+
+export async function noteEnqueueFailure(db: Db, id: string): Promise<void> {
+  await db
+    .update(events)
+    .set({ attempts: sql`${events.attempts} + 1` })
+    .where(eq(events.id, id));
+}
+
+export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  const [row] = await db.select().from(events).where(eq(events.id, id));
+  return row;
+}
+
+/**
+ * Locks up to `limit` rows recorded before `before` but never enqueued, and hands them to `fn`
+ * inside one transaction; SKIP LOCKED lets several relays share the backlog without overlap.
+ */
+export async function withUnenqueued<T>(
+  db: Db,
+  opts: { before: Date; limit: number },
+  fn: (rows: EventRow[], tx: Db) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(events)
+      .where(and(eq(events.status, "received"), lt(events.receivedAt, opts.before)))
+      .orderBy(asc(events.receivedAt))
+      .limit(opts.limit)
+      .for("update", { skipLocked: true });
+    return fn(rows, tx as unknown as Db);
+  });
+}

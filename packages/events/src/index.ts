@@ -1,0 +1,20 @@
+export { APP_EVENT_TYPES, AppEvent } from "./app-events.ts";
+export { EventEnvelope, jobIdFor } from "./envelope.ts";
+export { isWorkQueue, WORK_QUEUES, type WorkQueue } from "./queues.ts";
+export { failureQueueName, isReasonCode, REASON_CODES, type ReasonCode } from "./reasons.ts";
+export { normalizeType, ROUTES, routeFor } from "./routing.ts";
+export {
+  APP_SOURCE,
+  genericSourceSecretVar,
+  isProviderSource,
+  PROVIDER_SOURCES,
+  type ProviderSource,
+  SOURCE_NAME,
+} from "./sources.ts";
+export {
+  HubspotBatchShape,
+  HubspotEventShape,
+  StandardWebhookShape,
+  StripeEventShape,
+  ZendeskEventShape,
+} from "./webhook-payloads.ts";

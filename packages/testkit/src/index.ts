@@ -1,0 +1,11 @@
+export { hubspotContactCreated, invoicePaid, stripeEvent, zendeskTicketCreated } from "./fixtures.ts";
+export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "./postgres.ts";
+export {
+  deleteKeysWithPrefix,
+  freePort,
+  type RedisServer,
+  startRedisServer,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from "./redis.ts";
+export { appEventRequest, type Signed, signHubspot, signStandardWebhook, signStripe, signZendesk } from "./signers.ts";

@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
+
+export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
+
+/** A key prefix no other test file uses, so suites share one Redis without colliding. */
+export function uniquePrefix(label: string): string {
+  return `sytest-${label}-${randomBytes(4).toString("hex")}`;
+}
+
+export async function deleteKeysWithPrefix(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** A private redis-server on a spare port, which a test may stop and start again. */
+export interface RedisServer {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        {
+          stdio: "ignore",
+        },
+      );
+      for (let i = 0; i < 100; i++) {
+        const probe = new Redis(server.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        probe.on("error", () => {});
+        try {
+          await probe.connect();
+          await probe.ping();
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        } finally {
+          probe.disconnect();
+        }
+      }
+      throw new Error(`redis-server did not start on port ${port}`);
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+  await server.start();
+  return server;
+}
