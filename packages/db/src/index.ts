@@ -11,3 +11,4 @@ export {
 } from "./events-repo.ts";
 export { runMigrations } from "./migrate.ts";
 export * as schema from "./schema.ts";
+export { and, asc, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
