@@ -1,0 +1,39 @@
+// `pnpm test`: every package's vitest run through turbo, then one closing line for the whole repo.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+interface Report {
+  success: boolean;
+  numPassedTests: number;
+  numFailedTests: number;
+  numFailedTestSuites: number;
+  numPendingTests: number;
+  numTodoTests: number;
+}
+
+const reports = ["apps", "packages"].flatMap((group) =>
+  readdirSync(group).map((name) => join(group, name, ".vitest-report.json")),
+);
+for (const file of reports) if (existsSync(file)) rmSync(file);
+
+const turbo = spawnSync("turbo", ["run", "test", "--concurrency=2", "--continue", ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let failedSuites = 0;
+for (const file of reports) {
+  if (!existsSync(file)) continue;
+  const r = JSON.parse(readFileSync(file, "utf8")) as Report;
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  failedSuites += r.numFailedTestSuites;
+  skipped += r.numPendingTests + r.numTodoTests;
+}
+const ok = turbo.status === 0 && failed === 0 && failedSuites === 0 && passed > 0;
+if (failedSuites > 0) process.stdout.write(`test files that failed to run: ${failedSuites}\n`);
+process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exit(ok ? 0 : 1);
