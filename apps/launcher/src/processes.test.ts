@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { jobIdFor } from "@switchyard/events";
+import { createRedis, QueueRegistry } from "@switchyard/queue";
+import {
+  appEventRequest,
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  freePort,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from "@switchyard/testkit";
+import { afterAll, describe, expect, it } from "vitest";
+
+const entry = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+const API_KEY = "sy_test_launcher_key_123";
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<number | null>;
+}
+
+function run(script: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script], { env: { LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  return {
+    child,
+    output: () => out,
+    async waitFor(text, timeoutMs = 20_000) {
+      const start = Date.now();
+      while (!out.includes(text)) {
+        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before "${text}":\n${out}`);
+        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for "${text}":\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
+
+async function waitForJobState(registry: QueueRegistry, queue: "crm-sync", eventId: string, state: string) {
+  for (let i = 0; i < 200; i++) {
+    const job = await registry.get(queue).getJob(jobIdFor(eventId));
+    if (job && (await job.getState()) === state) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job for ${eventId} never reached ${state}`);
+}
+
+async function postSignup(port: number, userId: string) {
+  const req = appEventRequest({ payload: { type: "user.signed_up", data: { userId, email: `${userId}@example.com` } }, apiKey: API_KEY });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/events`, { method: "POST", body: req.body, headers: req.headers });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { eventId: string }).eventId;
+}
+
+describe("processes", () => {
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  function queuesFor(prefix: string) {
+    const redis = createRedis(TEST_REDIS_URL, "producer");
+    const registry = new QueueRegistry({ connection: redis, prefix });
+    cleanups.push(async () => {
+      await registry.close();
+      redis.disconnect();
+      await deleteKeysWithPrefix(prefix);
+    });
+    return registry;
+  }
+
+  it("`pnpm start` runs migrations, ingest and the workers in one process on embedded PGlite", async () => {
+    const prefix = uniquePrefix("start");
+    const dataDir = `/tmp/sy-start-${process.pid}-${Date.now()}`;
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const proc = run(entry("./main.ts"), {
+      QUEUE_PREFIX: prefix,
+      DATA_DIR: dataDir,
+      INGEST_PORT: String(port),
+      APP_API_KEYS: API_KEY,
+    });
+    cleanups.push(() => proc.stop());
+    await proc.waitFor("switchyard running");
+    expect(proc.output()).toContain('"kind":"pglite"');
+    const eventId = await postSignup(port, "u-start");
+    await waitForJobState(queuesFor(prefix), "crm-sync", eventId, "completed");
+    await proc.waitFor(eventId);
+    expect(await proc.stop()).toBe(0);
+    expect(proc.output()).not.toContain(API_KEY);
+  });
+
+  it("exits with one clear line when Redis is unreachable", async () => {
+    const proc = run(entry("./main.ts"), { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, DATA_DIR: "/tmp/sy-unused" });
+    const [code] = await once(proc.child, "exit");
+    expect(code).toBe(1);
+    const lines = proc.output().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/Redis is not reachable at redis:\/\/127\.0\.0\.1:\d+.*redis-server.*REDIS_URL/);
+  });
+
+  it("stops with a message naming the variable when the configuration is invalid", async () => {
+    const proc = run(entry("./main.ts"), { INGEST_PORT: "not-a-port" });
+    const [code] = await once(proc.child, "exit");
+    expect(code).toBe(78);
+    expect(proc.output()).toMatch(/invalid configuration:\n\s+INGEST_PORT/);
+  });
+
+  it("runs ingest and a worker as separate processes on Postgres after a one-shot migrate", async () => {
+    const testDb = await createTestDatabase("procs");
+    cleanups.push(() => testDb.drop());
+    const prefix = uniquePrefix("procs");
+    const port = await freePort();
+    const env = { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, INGEST_PORT: String(port), APP_API_KEYS: API_KEY };
+    const migrate = run(entry("./migrate.ts"), env);
+    const [code] = await once(migrate.child, "exit");
+    expect(code, migrate.output()).toBe(0);
+    const ingest = run(entry("../../ingest/src/main.ts"), env);
+    const worker = run(entry("../../crm-sync/src/main.ts"), env);
+    cleanups.push(() => ingest.stop(), () => worker.stop());
+    await Promise.all([ingest.waitFor("ingest listening"), worker.waitFor("worker started")]);
+    const eventId = await postSignup(port, "u-procs");
+    await waitForJobState(queuesFor(prefix), "crm-sync", eventId, "completed");
+    await worker.waitFor(eventId);
+    expect(ingest.output()).not.toContain('"level":"error"');
+    expect(await worker.stop()).toBe(0);
+    expect(await ingest.stop()).toBe(0);
+  });
+});

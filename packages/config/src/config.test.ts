@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, secretValues } from "./config.ts";
+import { createLogger } from "./logger.ts";
+
+describe("parseConfig", () => {
+  it("has working defaults with nothing set", () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      QUEUE_PREFIX: "switchyard",
+      DATA_DIR: "./.data",
+      INGEST_PORT: 3000,
+      ADMIN_PORT: 3001,
+      STRIPE_WEBHOOK_SECRET: [],
+      APP_API_KEYS: [],
+    });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.webhookSources.size).toBe(0);
+  });
+
+  it("splits comma-separated secrets for rotation", () => {
+    const c = parseConfig({ STRIPE_WEBHOOK_SECRET: "whsec_new, whsec_old ,", APP_API_KEYS: "a1234,b1234" });
+    expect(c.STRIPE_WEBHOOK_SECRET).toEqual(["whsec_new", "whsec_old"]);
+    expect(c.APP_API_KEYS).toEqual(["a1234", "b1234"]);
+  });
+
+  it("collects WEBHOOK_SECRET_<SOURCE> into lower-case generic sources", () => {
+    const c = parseConfig({ WEBHOOK_SECRET_ACME: "whsec_YQ==,whsec_Yg==", WEBHOOK_SECRET_BILLING_TOOL: "whsec_Yw==" });
+    expect([...c.webhookSources.entries()]).toEqual([
+      ["acme", ["whsec_YQ==", "whsec_Yg=="]],
+      ["billing_tool", ["whsec_Yw=="]],
+    ]);
+  });
+
+  it("refuses a generic secret for a provider source, and a secret that is not whsec_", () => {
+    expect(() => parseConfig({ WEBHOOK_SECRET_STRIPE: "whsec_YQ==" })).toThrow(ConfigError);
+    expect(() => parseConfig({ WEBHOOK_SECRET_ACME: "hunter2" })).toThrow(/whsec_/);
+  });
+
+  it("names every bad variable without echoing its value", () => {
+    let message = "";
+    try {
+      parseConfig({ REDIS_URL: "http://s3cr3t-host", INGEST_PORT: "99999", ADMIN_USER: "root" });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/REDIS_URL/);
+    expect(message).toMatch(/INGEST_PORT/);
+    expect(message).toMatch(/ADMIN_USER and ADMIN_PASSWORD/);
+    expect(message).not.toContain("s3cr3t-host");
+  });
+
+  it("lists secret values, including passwords inside URLs", () => {
+    const c = parseConfig({
+      STRIPE_WEBHOOK_SECRET: "whsec_abcdef",
+      DATABASE_URL: "postgres://u:db-pass-123@h/db",
+      REDIS_URL: "redis://:redis-pass-9@h:6379",
+    });
+    expect(secretValues(c)).toEqual(expect.arrayContaining(["whsec_abcdef", "db-pass-123", "redis-pass-9"]));
+  });
+});
+
+describe("createLogger", () => {
+  it("writes JSON lines and redacts secret values wherever they appear", () => {
+    const lines: string[] = [];
+    const log = createLogger({ name: "t", secrets: ["whsec_top", "k\"ey"], write: (l) => lines.push(l) }).child({ app: "x" });
+    log.info("leak whsec_top?", { header: "t=1,v1=whsec_top", nested: { key: 'k"ey' }, err: new Error("whsec_top") });
+    log.debug("hidden at info level");
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? "";
+    expect(line).not.toContain("whsec_top");
+    expect(line).not.toContain('k\\"ey');
+    expect(JSON.parse(line)).toMatchObject({ level: "info", name: "t", app: "x", msg: "leak [redacted]?" });
+  });
+});

@@ -1,0 +1,60 @@
+import { rmSync } from "node:fs";
+import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "./client.ts";
+import { recordEvent, withUnenqueued } from "./events-repo.ts";
+import { runMigrations } from "./migrate.ts";
+
+const TABLES = ["audit_log", "customers", "deliveries", "events", "failures"];
+
+describe("migrations on Postgres", () => {
+  let testDb: TestDatabase;
+  beforeAll(async () => {
+    testDb = await createTestDatabase("migrate");
+  });
+  afterAll(() => testDb.drop());
+
+  it("are applied once when several processes start together", async () => {
+    const handles = await Promise.all([1, 2, 3].map(() => createDb({ databaseUrl: testDb.url, maxConnections: 2 })));
+    await Promise.all(handles.map((h) => runMigrations(h)));
+    const [first] = handles;
+    if (!first) throw new Error("no handle");
+    const applied = await first.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    expect([...applied][0]).toEqual({ n: 1 });
+    const tables = await first.db.execute(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    expect([...tables].map((r) => (r as { table_name: string }).table_name)).toEqual(TABLES);
+    await Promise.all(handles.map((h) => h.close()));
+  });
+});
+
+describe("embedded PGlite", () => {
+  it("migrates and keeps events in DATA_DIR across restarts", async () => {
+    const dir = `/tmp/sy-pglite-${process.pid}-${Date.now()}`;
+    const first = await createDb({ dataDir: dir });
+    await runMigrations(first);
+    const input = {
+      source: "stripe",
+      sourceEventId: "evt_1",
+      type: "stripe.invoice.paid",
+      payloadHash: "h",
+      payload: { a: 1 },
+      status: "received" as const,
+      queues: ["billing-sync"],
+      receivedAt: new Date(),
+    };
+    expect((await recordEvent(first.db, input)).duplicate).toBe(false);
+    await first.close();
+    const second = await createDb({ dataDir: dir });
+    await runMigrations(second);
+    const again = await recordEvent(second.db, input);
+    expect(again.duplicate).toBe(true);
+    expect(again.event.duplicates).toBe(1);
+    const seen = await withUnenqueued(second.db, { before: new Date(Date.now() + 1000), limit: 10 }, async (rows) => rows);
+    expect(seen.map((r) => r.sourceEventId)).toEqual(["evt_1"]);
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
