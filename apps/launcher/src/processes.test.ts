@@ -25,7 +25,10 @@ interface Proc {
 }
 
 function run(script: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [script], { env: { LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script], {
+    env: { LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout?.on("data", (d) => {
     out += d;
@@ -64,8 +67,15 @@ async function waitForJobState(registry: QueueRegistry, queue: "crm-sync", event
 }
 
 async function postSignup(port: number, userId: string) {
-  const req = appEventRequest({ payload: { type: "user.signed_up", data: { userId, email: `${userId}@example.com` } }, apiKey: API_KEY });
-  const res = await fetch(`http://127.0.0.1:${port}/v1/events`, { method: "POST", body: req.body, headers: req.headers });
+  const req = appEventRequest({
+    payload: { type: "user.signed_up", data: { userId, email: `${userId}@example.com` } },
+    apiKey: API_KEY,
+  });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+    method: "POST",
+    body: req.body,
+    headers: req.headers,
+  });
   expect(res.status).toBe(202);
   return ((await res.json()) as { eventId: string }).eventId;
 }
@@ -109,7 +119,10 @@ describe("processes", () => {
   });
 
   it("exits with one clear line when Redis is unreachable", async () => {
-    const proc = run(entry("./main.ts"), { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, DATA_DIR: "/tmp/sy-unused" });
+    const proc = run(entry("./main.ts"), {
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      DATA_DIR: "/tmp/sy-unused",
+    });
     const [code] = await once(proc.child, "exit");
     expect(code).toBe(1);
     const lines = proc.output().trim().split("\n");
@@ -135,7 +148,10 @@ describe("processes", () => {
     expect(code, migrate.output()).toBe(0);
     const ingest = run(entry("../../ingest/src/main.ts"), env);
     const worker = run(entry("../../crm-sync/src/main.ts"), env);
-    cleanups.push(() => ingest.stop(), () => worker.stop());
+    cleanups.push(
+      () => ingest.stop(),
+      () => worker.stop(),
+    );
     await Promise.all([ingest.waitFor("ingest listening"), worker.waitFor("worker started")]);
     const eventId = await postSignup(port, "u-procs");
     await waitForJobState(queuesFor(prefix), "crm-sync", eventId, "completed");

@@ -63,7 +63,9 @@ describe("parseConfig", () => {
 describe("createLogger", () => {
   it("writes JSON lines and redacts secret values wherever they appear", () => {
     const lines: string[] = [];
-    const log = createLogger({ name: "t", secrets: ["whsec_top", "k\"ey"], write: (l) => lines.push(l) }).child({ app: "x" });
+    const log = createLogger({ name: "t", secrets: ["whsec_top", 'k"ey'], write: (l) => lines.push(l) }).child({
+      app: "x",
+    });
     log.info("leak whsec_top?", { header: "t=1,v1=whsec_top", nested: { key: 'k"ey' }, err: new Error("whsec_top") });
     log.debug("hidden at info level");
     expect(lines).toHaveLength(1);

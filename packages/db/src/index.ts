@@ -1,3 +1,4 @@
+export { and, asc, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
 export {
   type EventRow,
@@ -11,4 +12,3 @@ export {
 } from "./events-repo.ts";
 export { runMigrations } from "./migrate.ts";
 export * as schema from "./schema.ts";
-export { and, asc, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";

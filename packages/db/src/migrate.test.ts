@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
-import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "./client.ts";
 import { recordEvent, withUnenqueued } from "./events-repo.ts";
@@ -18,14 +18,12 @@ describe("migrations on Postgres", () => {
   it("are applied once when several processes start together", async () => {
     const handles = await Promise.all([1, 2, 3].map(() => createDb({ databaseUrl: testDb.url, maxConnections: 2 })));
     await Promise.all(handles.map((h) => runMigrations(h)));
-    const [first] = handles;
-    if (!first) throw new Error("no handle");
-    const applied = await first.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    expect([...applied][0]).toEqual({ n: 1 });
-    const tables = await first.db.execute(
-      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
-    );
-    expect([...tables].map((r) => (r as { table_name: string }).table_name)).toEqual(TABLES);
+    const sql = postgres(testDb.url, { max: 1 });
+    const [applied] = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+    expect(applied).toEqual({ n: 1 });
+    const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
+    expect(tables.map((r) => r.table_name)).toEqual(TABLES);
+    await sql.end();
     await Promise.all(handles.map((h) => h.close()));
   });
 });
@@ -52,7 +50,11 @@ describe("embedded PGlite", () => {
     const again = await recordEvent(second.db, input);
     expect(again.duplicate).toBe(true);
     expect(again.event.duplicates).toBe(1);
-    const seen = await withUnenqueued(second.db, { before: new Date(Date.now() + 1000), limit: 10 }, async (rows) => rows);
+    const seen = await withUnenqueued(
+      second.db,
+      { before: new Date(Date.now() + 1000), limit: 10 },
+      async (rows) => rows,
+    );
     expect(seen.map((r) => r.sourceEventId)).toEqual(["evt_1"]);
     await second.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { jobIdFor } from "./envelope.ts";
+import { WORK_QUEUES } from "./queues.ts";
 import { failureQueueName, REASON_CODES } from "./reasons.ts";
 import { normalizeType, ROUTES, routeFor } from "./routing.ts";
-import { WORK_QUEUES } from "./queues.ts";
 
 describe("routing", () => {
   it("prefixes types with their source and drops Zendesk's event-type namespace", () => {

@@ -1,6 +1,12 @@
 import { createLogger } from "@switchyard/config";
 import { createDb, type DbHandle, recordEvent, runMigrations, schema } from "@switchyard/db";
-import { createTestDatabase, deleteKeysWithPrefix, TEST_REDIS_URL, type TestDatabase, uniquePrefix } from "@switchyard/testkit";
+import {
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  uniquePrefix,
+} from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher } from "./dispatch.ts";
 import { createRedis } from "./redis.ts";
@@ -55,7 +61,14 @@ describe("dispatcher and relay", () => {
   it("two relays draining one backlog together enqueue each event exactly once", async () => {
     for (let i = 0; i < 60; i++) await record(`backlog-${i}`, ["crm-sync"]);
     const make = () =>
-      createRelay({ db: handle.db, dispatcher: createDispatcher({ db: handle.db, registry }), logger, intervalMs: 60_000, graceMs: 1_000, batchSize: 7 });
+      createRelay({
+        db: handle.db,
+        dispatcher: createDispatcher({ db: handle.db, registry }),
+        logger,
+        intervalMs: 60_000,
+        graceMs: 1_000,
+        batchSize: 7,
+      });
     const [a, b] = await Promise.all([make().runOnce(), make().runOnce()]);
     expect(a + b).toBe(60);
     expect(await registry.get("crm-sync").count()).toBe(60);

@@ -7,7 +7,11 @@ const signup = (userId: string) => ({ type: "user.signed_up", data: { userId, em
 describe.each(DRIVERS)("POST /v1/events on %s", (driver) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ driver, label: `app_${driver}`, env: { APP_API_KEYS: `sy_old_key_1234,${SECRETS.appKey}` } });
+    h = await createHarness({
+      driver,
+      label: `app_${driver}`,
+      env: { APP_API_KEYS: `sy_old_key_1234,${SECRETS.appKey}` },
+    });
   });
   afterAll(() => h.close());
   const snapshot = async () => ({ rows: (await h.eventRows()).length, jobs: await h.totalJobs() });
@@ -18,7 +22,11 @@ describe.each(DRIVERS)("POST /v1/events on %s", (driver) => {
     expect(res.status).toBe(202);
     const { eventId } = (await res.json()) as { eventId: string };
     expect(await h.jobExists("crm-sync", eventId)).toBe(true);
-    const again = await post(h, "/v1/events", appEventRequest({ payload: signup("u1"), apiKey: "sy_old_key_1234", idempotencyKey: "signup-u1" }));
+    const again = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: signup("u1"), apiKey: "sy_old_key_1234", idempotencyKey: "signup-u1" }),
+    );
     expect(again.status).toBe(200);
     expect(await h.eventRows("signup-u1")).toHaveLength(1);
     expect(await h.jobCount("crm-sync")).toBe(1);
@@ -42,8 +50,16 @@ describe.each(DRIVERS)("POST /v1/events on %s", (driver) => {
   });
 
   it("refuses to reuse an Idempotency-Key for a different body (409)", async () => {
-    await post(h, "/v1/events", appEventRequest({ payload: signup("u4"), apiKey: SECRETS.appKey, idempotencyKey: "k-u4" }));
-    const res = await post(h, "/v1/events", appEventRequest({ payload: signup("u5"), apiKey: SECRETS.appKey, idempotencyKey: "k-u4" }));
+    await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: signup("u4"), apiKey: SECRETS.appKey, idempotencyKey: "k-u4" }),
+    );
+    const res = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: signup("u5"), apiKey: SECRETS.appKey, idempotencyKey: "k-u4" }),
+    );
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("idempotency_conflict");
   });
@@ -63,15 +79,23 @@ describe.each(DRIVERS)("POST /v1/events on %s", (driver) => {
   });
 
   it("routes support.requested to support-context and ai-triage; records a login without routing it", async () => {
-    const support = await post(h, "/v1/events", appEventRequest({
-      payload: { type: "support.requested", data: { userId: "u6", subject: "Refund", message: "please" } },
-      apiKey: SECRETS.appKey,
-    }));
+    const support = await post(
+      h,
+      "/v1/events",
+      appEventRequest({
+        payload: { type: "support.requested", data: { userId: "u6", subject: "Refund", message: "please" } },
+        apiKey: SECRETS.appKey,
+      }),
+    );
     expect(await support.json()).toMatchObject({ queues: ["support-context", "ai-triage"] });
-    const login = await post(h, "/v1/events", appEventRequest({
-      payload: { type: "user.logged_in", data: { userId: "u6", device: "iPhone 17", platform: "ios" } },
-      apiKey: SECRETS.appKey,
-    }));
+    const login = await post(
+      h,
+      "/v1/events",
+      appEventRequest({
+        payload: { type: "user.logged_in", data: { userId: "u6", device: "iPhone 17", platform: "ios" } },
+        apiKey: SECRETS.appKey,
+      }),
+    );
     expect(login.status).toBe(202);
     expect(await login.json()).toMatchObject({ queues: [] });
   });

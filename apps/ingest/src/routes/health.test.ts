@@ -22,6 +22,8 @@ describe("health", () => {
   it("unknown routes answer 404 in the error shape, carrying the caller's request id", async () => {
     const res = await h.app.request("/nope", { headers: { "x-request-id": "req-abc-123" } });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: "not_found", message: "no such route", requestId: "req-abc-123" } });
+    expect(await res.json()).toEqual({
+      error: { code: "not_found", message: "no such route", requestId: "req-abc-123" },
+    });
   });
 });

@@ -1,4 +1,10 @@
-import { hubspotContactCreated, signHubspot, signStandardWebhook, signZendesk, zendeskTicketCreated } from "@switchyard/testkit";
+import {
+  hubspotContactCreated,
+  signHubspot,
+  signStandardWebhook,
+  signZendesk,
+  zendeskTicketCreated,
+} from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, DRIVERS, type Harness, post, SECRETS } from "../testing/harness.ts";
 
@@ -29,9 +35,21 @@ describe.each(DRIVERS)("provider webhooks on %s", (driver) => {
     });
 
     it.each([
-      ["a signature over another URI", () => signHubspot({ payload: [hubspotContactCreated()], secret: SECRETS.hubspot, uri: "https://evil.test/webhooks/hubspot" })],
+      [
+        "a signature over another URI",
+        () =>
+          signHubspot({
+            payload: [hubspotContactCreated()],
+            secret: SECRETS.hubspot,
+            uri: "https://evil.test/webhooks/hubspot",
+          }),
+      ],
       ["a wrong secret", () => signHubspot({ payload: [hubspotContactCreated()], secret: "nope", uri })],
-      ["a 6-minute-old timestamp", () => signHubspot({ payload: [hubspotContactCreated()], secret: SECRETS.hubspot, uri, timestampMs: minutesAgo(6) })],
+      [
+        "a 6-minute-old timestamp",
+        () =>
+          signHubspot({ payload: [hubspotContactCreated()], secret: SECRETS.hubspot, uri, timestampMs: minutesAgo(6) }),
+      ],
     ])("rejects %s with 401 and writes nothing", async (_l, build) => {
       const before = await snapshot();
       expect((await post(h, "/webhooks/hubspot", build())).status).toBe(401);
@@ -52,7 +70,15 @@ describe.each(DRIVERS)("provider webhooks on %s", (driver) => {
     });
 
     it.each([
-      ["a stale timestamp", () => signZendesk({ payload: zendeskTicketCreated(), secret: SECRETS.zendesk, timestamp: new Date(minutesAgo(6)).toISOString() })],
+      [
+        "a stale timestamp",
+        () =>
+          signZendesk({
+            payload: zendeskTicketCreated(),
+            secret: SECRETS.zendesk,
+            timestamp: new Date(minutesAgo(6)).toISOString(),
+          }),
+      ],
       ["a wrong secret", () => signZendesk({ payload: zendeskTicketCreated(), secret: "other" })],
     ])("rejects %s with 401 and writes nothing", async (_l, build) => {
       const before = await snapshot();
@@ -63,7 +89,10 @@ describe.each(DRIVERS)("provider webhooks on %s", (driver) => {
 
   describe("Standard Webhooks (generic sources)", () => {
     it("accepts an event for a source configured with WEBHOOK_SECRET_<SOURCE>", async () => {
-      const signed = signStandardWebhook({ payload: { type: "invoice.created", data: { n: 1 } }, secret: SECRETS.generic });
+      const signed = signStandardWebhook({
+        payload: { type: "invoice.created", data: { n: 1 } },
+        secret: SECRETS.generic,
+      });
       const res = await post(h, "/webhooks/acme", signed);
       expect(res.status).toBe(202);
       const rows = await h.eventRows(signed.headers["webhook-id"]);
@@ -79,10 +108,17 @@ describe.each(DRIVERS)("provider webhooks on %s", (driver) => {
     it("rejects a wrong secret or stale timestamp with 401, and an unconfigured source with 404", async () => {
       const before = await snapshot();
       const wrong = signStandardWebhook({ payload: { type: "x", data: {} }, secret: "whsec_b3RoZXI=" });
-      const stale = signStandardWebhook({ payload: { type: "x", data: {} }, secret: SECRETS.generic, timestamp: Math.floor(minutesAgo(6) / 1000) });
+      const stale = signStandardWebhook({
+        payload: { type: "x", data: {} },
+        secret: SECRETS.generic,
+        timestamp: Math.floor(minutesAgo(6) / 1000),
+      });
       expect((await post(h, "/webhooks/acme", wrong)).status).toBe(401);
       expect((await post(h, "/webhooks/acme", stale)).status).toBe(401);
-      expect((await post(h, "/webhooks/globex", signStandardWebhook({ payload: { type: "x" }, secret: SECRETS.generic }))).status).toBe(404);
+      expect(
+        (await post(h, "/webhooks/globex", signStandardWebhook({ payload: { type: "x" }, secret: SECRETS.generic })))
+          .status,
+      ).toBe(404);
       expect(await snapshot()).toEqual(before);
     });
   });

@@ -56,7 +56,9 @@ describe.each(DRIVERS)("Redis outage on %s", (driver) => {
   it("leaves rows younger than the grace period to their own request", async () => {
     await redis.stop();
     const event = invoicePaid({ customer: "cus_young" });
-    expect((await post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe }))).status).toBe(503);
+    expect((await post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe }))).status).toBe(
+      503,
+    );
     await redis.start();
     const relay = createRelay({
       db: h.dbHandle.db,

@@ -23,20 +23,41 @@ describe.each(DRIVERS)("POST /webhooks/stripe on %s", (driver) => {
     expect(body).toMatchObject({ status: "accepted", queues: ["billing-sync"] });
     const rows = await h.eventRows(event.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: body.eventId, type: "stripe.invoice.paid", status: "enqueued", source: "stripe" });
+    expect(rows[0]).toMatchObject({
+      id: body.eventId,
+      type: "stripe.invoice.paid",
+      status: "enqueued",
+      source: "stripe",
+    });
     expect(await h.jobExists("billing-sync", body.eventId)).toBe(true);
     expect(await h.jobCount("crm-sync")).toBe(0);
   });
 
   it.each([
-    ["a tampered body", () => {
-      const signed = signStripe({ payload: invoicePaid({ customer: "cus_t" }), secret: SECRETS.stripe });
-      return { ...signed, body: signed.body.replace("cus_t", "cus_x") };
-    }],
+    [
+      "a tampered body",
+      () => {
+        const signed = signStripe({ payload: invoicePaid({ customer: "cus_t" }), secret: SECRETS.stripe });
+        return { ...signed, body: signed.body.replace("cus_t", "cus_x") };
+      },
+    ],
     ["a wrong secret", () => signStripe({ payload: invoicePaid({ customer: "cus_w" }), secret: "whsec_not_ours" })],
-    ["a 10-minute-old timestamp", () =>
-      signStripe({ payload: invoicePaid({ customer: "cus_o" }), secret: SECRETS.stripe, timestamp: Math.floor(Date.now() / 1000) - 600 })],
-    ["no signature header", () => ({ body: JSON.stringify(invoicePaid({ customer: "cus_n" })), headers: { "content-type": "application/json" } })],
+    [
+      "a 10-minute-old timestamp",
+      () =>
+        signStripe({
+          payload: invoicePaid({ customer: "cus_o" }),
+          secret: SECRETS.stripe,
+          timestamp: Math.floor(Date.now() / 1000) - 600,
+        }),
+    ],
+    [
+      "no signature header",
+      () => ({
+        body: JSON.stringify(invoicePaid({ customer: "cus_n" })),
+        headers: { "content-type": "application/json" },
+      }),
+    ],
   ])("rejects %s with 401 and writes nothing to Postgres or Redis", async (_label, build) => {
     const before = await snapshot();
     const res = await post(h, "/webhooks/stripe", build());
@@ -49,7 +70,11 @@ describe.each(DRIVERS)("POST /webhooks/stripe on %s", (driver) => {
 
   it("verifies with both the old and the new secret during rotation", async () => {
     for (const secret of [SECRETS.stripe, SECRETS.stripeOld]) {
-      const res = await post(h, "/webhooks/stripe", signStripe({ payload: invoicePaid({ customer: "cus_r" }), secret }));
+      const res = await post(
+        h,
+        "/webhooks/stripe",
+        signStripe({ payload: invoicePaid({ customer: "cus_r" }), secret }),
+      );
       expect(res.status).toBe(202);
     }
   });
@@ -68,9 +93,15 @@ describe.each(DRIVERS)("POST /webhooks/stripe on %s", (driver) => {
 
   it("turns 20 concurrent deliveries of one event into one row and one job per routed queue", async () => {
     const before = await snapshot();
-    const event = stripeEvent("checkout.session.completed", { id: "cs_1", object: "checkout.session", customer: "cus_c" });
+    const event = stripeEvent("checkout.session.completed", {
+      id: "cs_1",
+      object: "checkout.session",
+      customer: "cus_c",
+    });
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe }))),
+      Array.from({ length: 20 }, () =>
+        post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe })),
+      ),
     );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
@@ -123,7 +154,11 @@ describe.each(DRIVERS)("POST /webhooks/stripe on %s", (driver) => {
   });
 
   it("never echoes a secret in a response or a log line", async () => {
-    const res = await post(h, "/webhooks/stripe", signStripe({ payload: invoicePaid({ customer: "c" }), secret: "whsec_wrong" }));
+    const res = await post(
+      h,
+      "/webhooks/stripe",
+      signStripe({ payload: invoicePaid({ customer: "c" }), secret: "whsec_wrong" }),
+    );
     const text = await res.text();
     for (const secret of Object.values(SECRETS)) {
       expect(text).not.toContain(secret);
