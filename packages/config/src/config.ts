@@ -40,12 +40,14 @@ function genericSources(env: Env): Map<string, string[]> {
 
 /** Parses the environment once. Messages name variables, never echo their values. */
 export function parseConfig(env: Env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  // `FOO=` in a .env file means "not set", as it does for docker compose.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = ConfigSchema.safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  return { ...parsed.data, webhookSources: genericSources(env) };
+  return { ...parsed.data, webhookSources: genericSources(set) };
 }
 
 /** Every configured secret value, so logs and errors can redact them wherever they appear. */

@@ -8,3 +8,4 @@ export {
   secretValues,
 } from "./config.ts";
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from "./logger.ts";
+export { ConfigSchema } from "./schema.ts";
