@@ -1,9 +1,45 @@
-import type { WorkerDefinition } from "@switchyard/queue";
+import { localDesk, rulesClassifier } from "@switchyard/connectors";
+import {
+  customerForTicket,
+  type TicketRef,
+  ticketFromAppRequest,
+  ticketFromComment,
+  ticketFromZendesk,
+  triageMessage,
+} from "@switchyard/domain";
+import { defineWorker, type JobContext } from "@switchyard/queue";
 
-/** Consumes the ai-triage queue. For now it acknowledges each event; the sync logic builds on this. */
-export const aiTriage: WorkerDefinition = {
-  queue: "ai-triage",
-  async handle(envelope, { logger }) {
-    logger.info("event received", { eventId: envelope.eventId, type: envelope.type, requestId: envelope.requestId });
-  },
-};
+/** Support messages -> intent, urgency, sentiment, summary and draft; privileged asks go to a person. */
+export const aiTriage = defineWorker("ai-triage", ({ db }) => {
+  const desk = localDesk(db);
+  const classifier = rulesClassifier();
+  const triage = async (ticket: TicketRef, ctx: JobContext) => {
+    await desk.ensureTicket(
+      {
+        externalId: ticket.externalId,
+        requesterEmail: ticket.requesterEmail,
+        subject: ticket.subject,
+        customerId: null,
+      },
+      { idempotencyKey: ctx.idempotencyKey("ticket"), signal: ctx.signal },
+    );
+    const customer = await customerForTicket(db, ticket);
+    const { output, decision } = await triageMessage(
+      db,
+      { classifier, desk },
+      {
+        eventId: ctx.eventId,
+        ticketExternalId: ticket.externalId,
+        customer,
+        input: { subject: ticket.subject, message: ticket.message },
+        signal: ctx.signal,
+      },
+    );
+    return { intent: output.intent, review: decision.review.map((r) => r.kind) };
+  };
+  return {
+    "zendesk.ticket.created": (e, ctx) => triage(ticketFromZendesk(e), ctx),
+    "zendesk.ticket.comment_added": (e, ctx) => triage(ticketFromComment(e), ctx),
+    "app.support.requested": (e, ctx) => triage(ticketFromAppRequest(e, ctx.eventId), ctx),
+  };
+});

@@ -1,9 +1,28 @@
-import type { WorkerDefinition } from "@switchyard/queue";
+import { localCrm } from "@switchyard/connectors";
+import { recordSignup, syncContact } from "@switchyard/domain";
+import { defineWorker, type JobContext } from "@switchyard/queue";
 
-/** Consumes the crm-sync queue. For now it acknowledges each event; the sync logic builds on this. */
-export const crmSync: WorkerDefinition = {
-  queue: "crm-sync",
-  async handle(envelope, { logger }) {
-    logger.info("event received", { eventId: envelope.eventId, type: envelope.type, requestId: envelope.requestId });
-  },
-};
+/** Signups and billing changes -> exactly one CRM contact per customer. */
+export const crmSync = defineWorker("crm-sync", ({ db }) => {
+  const crm = localCrm(db);
+  const sync = (customerId: string, ctx: JobContext) =>
+    syncContact(db, crm, customerId, {
+      eventId: ctx.eventId,
+      idempotencyKey: ctx.idempotencyKey("contact"),
+      signal: ctx.signal,
+    });
+  const noted = async (_e: unknown, ctx: JobContext) => {
+    // The CRM never drives billing or identity: its own changes are recorded, not applied.
+    ctx.logger.info("CRM-side change recorded; not applied");
+    return { applied: false };
+  };
+  return {
+    "app.user.signed_up": async (e, ctx) => {
+      const customer = await recordSignup(db, ctx.eventId, e.data, new Date(ctx.envelope.receivedAt));
+      return sync(customer.id, ctx);
+    },
+    "switchyard.customer.changed": (p, ctx) => sync(p.customerId, ctx),
+    "hubspot.contact.creation": noted,
+    "hubspot.contact.propertyChange": noted,
+  };
+});

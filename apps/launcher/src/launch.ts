@@ -17,7 +17,7 @@ export async function launch(config: Config, logger: Logger): Promise<Launched> 
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   await runMigrations(dbHandle);
   logger.info("database ready", { kind: dbHandle.kind });
-  const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], { config, logger });
+  const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], { config, logger, dbHandle });
   const ingest = await startIngest({ config, dbHandle, logger: logger.child({ app: "ingest" }) });
   return {
     ingestPort: ingest.port,

@@ -1,9 +1,26 @@
-import type { WorkerDefinition } from "@switchyard/queue";
+import { localDesk } from "@switchyard/connectors";
+import {
+  attachContext,
+  customerForTicket,
+  type TicketRef,
+  ticketFromAppRequest,
+  ticketFromZendesk,
+} from "@switchyard/domain";
+import { defineWorker, type JobContext } from "@switchyard/queue";
 
-/** Consumes the support-context queue. For now it acknowledges each event; the sync logic builds on this. */
-export const supportContext: WorkerDefinition = {
-  queue: "support-context",
-  async handle(envelope, { logger }) {
-    logger.info("event received", { eventId: envelope.eventId, type: envelope.type, requestId: envelope.requestId });
-  },
-};
+/** A new ticket gets one internal note with the customer's context, per context change. */
+export const supportContext = defineWorker("support-context", ({ db }) => {
+  const desk = localDesk(db);
+  const attach = async (ticket: TicketRef, ctx: JobContext) => {
+    const customer = await customerForTicket(db, ticket);
+    const { noteId, created } = await attachContext(db, desk, ticket, customer, {
+      eventId: ctx.eventId,
+      signal: ctx.signal,
+    });
+    return { ticket: ticket.externalId, noteId, created, customerId: customer?.id ?? null };
+  };
+  return {
+    "zendesk.ticket.created": (e, ctx) => attach(ticketFromZendesk(e), ctx),
+    "app.support.requested": (e, ctx) => attach(ticketFromAppRequest(e, ctx.eventId), ctx),
+  };
+});

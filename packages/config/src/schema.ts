@@ -51,6 +51,8 @@ export const ConfigSchema = z
     ADMIN_PASSWORD: optionalText,
     ALERT_WEBHOOK_URL: z.url().optional(),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(10),
+    /** How long a job's lock lives; a worker that dies mid-job gives its job back after this. */
+    WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   })
   .refine((c) => !c.ADMIN_USER === !c.ADMIN_PASSWORD, {
     message: "ADMIN_USER and ADMIN_PASSWORD must be set together",

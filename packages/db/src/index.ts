@@ -1,4 +1,4 @@
-export { and, asc, count, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
 export {
   type EventRow,
@@ -10,5 +10,7 @@ export {
   recordEvent,
   withUnenqueued,
 } from "./events-repo.ts";
+export { completeDelivery, isDelivered, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";
+export type { EventStatus, FailureStatus, TimelineKind } from "./schema.ts";
 export * as schema from "./schema.ts";

@@ -6,7 +6,19 @@ import { createDb } from "./client.ts";
 import { recordEvent, withUnenqueued } from "./events-repo.ts";
 import { runMigrations } from "./migrate.ts";
 
-const TABLES = ["audit_log", "customers", "deliveries", "events", "failures"];
+const TABLES = [
+  "audit_log",
+  "crm_contacts",
+  "customer_timeline",
+  "customers",
+  "deliveries",
+  "events",
+  "failures",
+  "review_items",
+  "support_notes",
+  "support_tickets",
+  "triage_results",
+];
 
 describe("migrations on Postgres", () => {
   let testDb: TestDatabase;

@@ -90,25 +90,145 @@ export const failures = pgTable(
   ],
 );
 
-/** Switchyard's own record of identity and entitlement; the CRM never drives it. */
+/**
+ * Switchyard's own record of identity and entitlement; the CRM never drives it. Billing facts are
+ * merged as maxima over (provider time, rank), so the final state does not depend on the order
+ * events arrive in.
+ */
 export const customers = pgTable("customers", {
   id: uuid("id").primaryKey().defaultRandom(),
   externalId: text("external_id").unique(),
   email: text("email").unique(),
+  name: text("name"),
   stripeCustomerId: text("stripe_customer_id").unique(),
+  stripeSubscriptionId: text("stripe_subscription_id"),
   plan: text("plan"),
   subscriptionStatus: text("subscription_status"),
+  /** Provider time and rank of the subscription fact that set the status: the ordering guard. */
+  statusVersionAt: timestamp("status_version_at", { withTimezone: true }),
+  statusRank: integer("status_rank").notNull().default(0),
+  planVersionAt: timestamp("plan_version_at", { withTimezone: true }),
   entitled: boolean("entitled").notNull().default(false),
   currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }),
   lastPaymentId: text("last_payment_id"),
+  /** The charge or payment intent behind the last paid invoice: what support asks for. */
+  lastPaymentTransactionId: text("last_payment_transaction_id"),
   lastPaymentAmount: integer("last_payment_amount"),
   lastPaymentCurrency: text("last_payment_currency"),
   lastPaymentAt: timestamp("last_payment_at", { withTimezone: true }),
-  /** Ordering guard: the provider time of the newest billing fact applied. */
-  billingVersionAt: timestamp("billing_version_at", { withTimezone: true }),
+  lastPaymentFailedAt: timestamp("last_payment_failed_at", { withTimezone: true }),
+  lastRefundAt: timestamp("last_refund_at", { withTimezone: true }),
+  /** Set by an operator's override; billing facts do not clear it. */
+  statusOverride: text("status_override"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+export type TimelineKind = "event" | "state_change" | "crm_sync" | "support_note" | "triage" | "review" | "override";
+
+/** One customer's story across billing, CRM and support; `dedupe_key` makes every write idempotent. */
+export const customerTimeline = pgTable(
+  "customer_timeline",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    kind: text("kind").$type<TimelineKind>().notNull(),
+    summary: text("summary").notNull(),
+    eventId: uuid("event_id"),
+    details: jsonb("details"),
+    dedupeKey: text("dedupe_key").notNull(),
+  },
+  (t) => [
+    uniqueIndex("customer_timeline_dedupe_uq").on(t.dedupeKey),
+    index("customer_timeline_customer_idx").on(t.customerId, t.at),
+  ],
+);
+
+/** Local CRM adapter's store: exactly one contact per customer. */
+export const crmContacts = pgTable("crm_contacts", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  customerId: uuid("customer_id")
+    .notNull()
+    .unique()
+    .references(() => customers.id),
+  externalId: text("external_id").unique(),
+  email: text("email").unique(),
+  lifecycleStage: text("lifecycle_stage").notNull(),
+  plan: text("plan"),
+  writes: integer("writes").notNull().default(1),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Local support desk adapter's tickets. */
+export const supportTickets = pgTable("support_tickets", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  externalId: text("external_id").notNull().unique(),
+  customerId: uuid("customer_id").references(() => customers.id),
+  requesterEmail: text("requester_email"),
+  subject: text("subject"),
+  status: text("status").notNull().default("open"),
+  priority: text("priority").notNull().default("normal"),
+  tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Internal notes; one per (ticket, context) so a retry never adds a second. */
+export const supportNotes = pgTable(
+  "support_notes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ticketId: uuid("ticket_id")
+      .notNull()
+      .references(() => supportTickets.id),
+    idempotencyKey: text("idempotency_key").notNull(),
+    kind: text("kind").$type<"context" | "draft">().notNull(),
+    body: text("body").notNull(),
+    public: boolean("public").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("support_notes_ticket_key_uq").on(t.ticketId, t.idempotencyKey)],
+);
+
+/** What ai-triage concluded for a support message; degraded when the fallback answered. */
+export const triageResults = pgTable("triage_results", {
+  eventId: uuid("event_id")
+    .primaryKey()
+    .references(() => events.id),
+  ticketExternalId: text("ticket_external_id"),
+  customerId: uuid("customer_id").references(() => customers.id),
+  classifier: text("classifier").notNull(),
+  degraded: boolean("degraded").notNull().default(false),
+  intent: text("intent").notNull(),
+  urgency: text("urgency").notNull(),
+  sentiment: text("sentiment").notNull(),
+  summary: text("summary").notNull(),
+  draftReply: text("draft_reply").notNull(),
+  actions: jsonb("actions").notNull(),
+  createdAt: createdAt(),
+});
+
+/** Requests that a person must decide (refunds, plan changes, deletions, escalations). */
+export const reviewItems = pgTable(
+  "review_items",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => events.id),
+    customerId: uuid("customer_id").references(() => customers.id),
+    ticketExternalId: text("ticket_external_id"),
+    kind: text("kind").notNull(),
+    reason: text("reason").notNull(),
+    status: text("status").$type<"open" | "done" | "dismissed">().notNull().default("open"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("review_items_event_kind_uq").on(t.eventId, t.kind)],
+);
 
 export const auditLog = pgTable("audit_log", {
   id: bigserial("id", { mode: "number" }).primaryKey(),

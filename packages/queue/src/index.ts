@@ -1,6 +1,15 @@
+export {
+  createProcessor,
+  defineWorker,
+  type Handlers,
+  type JobContext,
+  type Processor,
+  type WorkerDefinition,
+  type WorkerDeps,
+} from "./define-worker.ts";
 export { createDispatcher, type Dispatcher, envelopeOf, QueueUnavailableError } from "./dispatch.ts";
+export { jobOptionsFor, KEEP_COMPLETED, KEEP_FAILED } from "./job-options.ts";
 export { createRedis, pingRedis, type RedisRole, withTimeout } from "./redis.ts";
 export { QueueRegistry, type QueueRegistryOptions } from "./registry.ts";
 export { createRelay, type Relay, type RelayOptions } from "./relay.ts";
-export { type RunWorkerOptions, runWorker } from "./worker.ts";
-export { type RunningWorkers, runWorkerMain, startWorkers, type WorkerDefinition } from "./workers.ts";
+export { type RunningWorkers, runWorkerMain, type StartWorkersOptions, startWorkers } from "./workers.ts";

@@ -1,6 +1,7 @@
 import { WORK_QUEUES, type WorkQueue } from "@switchyard/events";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { jobOptionsFor } from "./job-options.ts";
 
 export interface QueueRegistryOptions {
   connection: Redis;
@@ -8,10 +9,6 @@ export interface QueueRegistryOptions {
   /** Connection errors while Redis is away; callers decide how loudly to report them. */
   onError?: (err: Error) => void;
 }
-
-/** Keep finished jobs long enough that a late relay or re-delivery finds the job id taken. */
-const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 100_000 };
-const KEEP_FAILED = { age: 30 * 24 * 3600 };
 
 /** The work queues, created once per process on one shared producer connection. */
 export class QueueRegistry {
@@ -24,12 +21,7 @@ export class QueueRegistry {
       const queue = new Queue(name, {
         connection: opts.connection,
         prefix: opts.prefix,
-        defaultJobOptions: {
-          attempts: 5,
-          backoff: { type: "exponential", delay: 1_000 },
-          removeOnComplete: KEEP_COMPLETED,
-          removeOnFail: KEEP_FAILED,
-        },
+        defaultJobOptions: jobOptionsFor(name),
       });
       // Without a listener the emitter would print every reconnect failure to stderr.
       queue.on("error", opts.onError ?? (() => {}));

@@ -1,55 +1,78 @@
 import { type Config, createLogger, type Logger, secretValues } from "@switchyard/config";
-import type { EventEnvelope, WorkQueue } from "@switchyard/events";
+import { createDb, type DbHandle } from "@switchyard/db";
+import type { WorkQueue } from "@switchyard/events";
+import { Worker } from "bullmq";
+import { createProcessor, type WorkerDefinition } from "./define-worker.ts";
 import { createRedis } from "./redis.ts";
-import { runWorker } from "./worker.ts";
-
-export interface WorkerDefinition {
-  queue: WorkQueue;
-  handle(envelope: EventEnvelope, ctx: { logger: Logger }): Promise<void>;
-}
+import { QueueRegistry } from "./registry.ts";
 
 export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Starts each definition's BullMQ worker on its own blocking connection. */
+export interface StartWorkersOptions {
+  config: Config;
+  logger: Logger;
+  dbHandle: DbHandle;
+}
+
+/** Starts one BullMQ worker per definition, each on its own blocking connection. */
 export async function startWorkers(
-  defs: readonly WorkerDefinition[],
-  opts: { config: Config; logger: Logger },
+  defs: readonly WorkerDefinition<WorkQueue>[],
+  opts: StartWorkersOptions,
 ): Promise<RunningWorkers> {
+  const { config } = opts;
+  const producer = createRedis(config.REDIS_URL, "producer");
+  producer.on("error", (err) => opts.logger.debug("redis connection error", { err }));
+  const registry = new QueueRegistry({ connection: producer, prefix: config.QUEUE_PREFIX });
   const running = defs.map((def) => {
     const logger = opts.logger.child({ worker: def.queue });
-    const connection = createRedis(opts.config.REDIS_URL, "worker");
+    const connection = createRedis(config.REDIS_URL, "worker");
     connection.on("error", (err) => logger.debug("redis connection error", { err }));
-    const worker = runWorker({
-      queue: def.queue,
+    const processor = createProcessor(def, { config, db: opts.dbHandle.db, logger, registry });
+    const worker = new Worker(def.queue, processor, {
       connection,
-      prefix: opts.config.QUEUE_PREFIX,
-      concurrency: opts.config.WORKER_CONCURRENCY,
-      logger,
-      handle: (envelope) => def.handle(envelope, { logger }),
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_LOCK_MS,
     });
+    worker.on("failed", (job, err) =>
+      logger.warn("job failed", { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err }),
+    );
+    worker.on("error", (err) => logger.error("worker error", { err }));
     return { worker, connection };
   });
   await Promise.all(running.map(({ worker }) => worker.waitUntilReady()));
   return {
     async close() {
-      // Worker.close() waits for jobs in flight to finish, so a SIGTERM loses none.
+      // Worker.close() waits for the jobs in flight, so a SIGTERM loses none.
       await Promise.all(running.map(({ worker }) => worker.close()));
       for (const { connection } of running) connection.disconnect();
+      await registry.close();
+      producer.disconnect();
     },
   };
 }
 
 /** The whole of a worker app's main: start, log, stop cleanly on SIGTERM/SIGINT. */
-export async function runWorkerMain(config: Config, def: WorkerDefinition): Promise<void> {
+export async function runWorkerMain(config: Config, def: WorkerDefinition<WorkQueue>): Promise<void> {
   const logger = createLogger({ name: def.queue, level: config.LOG_LEVEL, secrets: secretValues(config) });
-  const workers = await startWorkers([def], { config, logger });
+  if (!config.DATABASE_URL) {
+    // Embedded PGlite belongs to one process; a second one would corrupt or miss its data.
+    process.stderr.write(
+      `switchyard ${def.queue}: a separate worker process needs DATABASE_URL; for the embedded database run everything in one process with \`pnpm start\`\n`,
+    );
+    process.exit(78);
+  }
+  const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL });
+  const workers = await startWorkers([def], { config, logger, dbHandle });
   logger.info("worker started", { queue: def.queue, concurrency: config.WORKER_CONCURRENCY });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {
       logger.info("shutting down", { signal });
       await workers.close();
+      await dbHandle.close();
       process.exit(0);
     });
   }

@@ -1,0 +1,20 @@
+export {
+  type ContactInput,
+  type ContactResult,
+  type CrmAdapter,
+  type LifecycleStage,
+  localCrm,
+  type WriteOptions,
+} from "./crm.ts";
+export { rulesClassifier } from "./rules-classifier.ts";
+export { localDesk, type Priority, type SupportAdapter, type TicketInput } from "./support.ts";
+export {
+  ALLOWED_ACTIONS,
+  type Classifier,
+  INTENTS,
+  PRIVILEGED_ACTIONS,
+  PRIVILEGED_INTENTS,
+  ProposedAction,
+  type TriageInput,
+  TriageOutput,
+} from "./triage.ts";

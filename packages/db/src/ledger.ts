@@ -1,0 +1,44 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { deliveries, events } from "./schema.ts";
+
+/** True once (consumer, event) has completed: its effects must not run again. */
+export async function isDelivered(db: Db, consumer: string, eventId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ status: deliveries.status })
+    .from(deliveries)
+    .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
+  return row?.status === "completed";
+}
+
+/** Records an attempt and returns its number (1 for the first run, 2+ after a crash or retry). */
+export async function startDelivery(db: Db, consumer: string, eventId: string): Promise<number> {
+  const [row] = await db
+    .insert(deliveries)
+    .values({ consumer, eventId })
+    .onConflictDoUpdate({
+      target: [deliveries.consumer, deliveries.eventId],
+      set: { attempts: sql`${deliveries.attempts} + 1` },
+    })
+    .returning({ attempts: deliveries.attempts });
+  return row?.attempts ?? 1;
+}
+
+/**
+ * Marks (consumer, event) completed; once every queue the event was routed to has completed it,
+ * the event itself becomes `processed`.
+ */
+export async function completeDelivery(db: Db, consumer: string, eventId: string, result: unknown): Promise<void> {
+  await db
+    .update(deliveries)
+    .set({ status: "completed", completedAt: new Date(), result: result ?? null })
+    .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
+  await db.execute(sql`
+    update ${events} e set status = 'processed'
+    where e.id = ${eventId} and e.status = 'enqueued'
+      and not exists (
+        select 1 from unnest(e.queues) q
+        where not exists (
+          select 1 from ${deliveries} d
+          where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed'))`);
+}

@@ -1,0 +1,15 @@
+export { applyBillingFacts, type BillingOutcome, mergeFacts } from "./billing.ts";
+export { type BillingFacts, checkoutFacts, invoiceFacts, refundFacts, subscriptionFacts } from "./billing-facts.ts";
+export { recordSignup, syncContact } from "./crm-sync.ts";
+export { type Customer, type CustomerKeys, findCustomer, lockCustomer, normalizeEmail } from "./customers.ts";
+export { isEntitled, lifecycleStage, paymentOutstanding, STATUS_RANK } from "./lifecycle.ts";
+export { attachContext, buildContext, contextKey, renderContext, type SupportContext } from "./support-context.ts";
+export {
+  customerForTicket,
+  type TicketRef,
+  ticketFromAppRequest,
+  ticketFromComment,
+  ticketFromZendesk,
+} from "./tickets.ts";
+export { addTimeline, type CustomerStory, customerTimeline, type TimelineEntry } from "./timeline.ts";
+export { applyPolicy, type PolicyDecision, sanitizeForNote, triageMessage } from "./triage.ts";

@@ -1,0 +1,129 @@
+import type { Config, Logger } from "@switchyard/config";
+import { completeDelivery, type Db, isDelivered, startDelivery } from "@switchyard/db";
+import {
+  EventEnvelope,
+  JOB_CATALOG,
+  type JobName,
+  type JobPayload,
+  PermanentError,
+  RetryableError,
+  type WorkQueue,
+} from "@switchyard/events";
+import { type Job, UnrecoverableError } from "bullmq";
+import type { ZodType } from "zod";
+import type { QueueRegistry } from "./registry.ts";
+
+export interface JobContext {
+  eventId: string;
+  envelope: EventEnvelope;
+  /** 1 on the first run; more when an earlier run crashed or failed part-way. */
+  attempt: number;
+  logger: Logger;
+  /** Aborted when the job's deadline passes; hand it to every outbound call. */
+  signal: AbortSignal;
+  /** Deterministic key for one external write: the same on every retry, re-drive and replay. */
+  idempotencyKey(step: string): string;
+  /** Emits follow-up work; the job id derives from this event and `step`, so a retry adds nothing. */
+  emit<Q extends WorkQueue, N extends JobName<Q>>(
+    queue: Q,
+    name: N,
+    payload: JobPayload<Q, N>,
+    step: string,
+  ): Promise<void>;
+}
+
+export interface WorkerDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  registry: QueueRegistry;
+}
+
+export type Handlers<Q extends WorkQueue> = {
+  [N in JobName<Q>]: (payload: JobPayload<Q, N>, ctx: JobContext) => Promise<unknown>;
+};
+
+export interface WorkerDefinition<Q extends WorkQueue = WorkQueue> {
+  queue: Q;
+  /** Builds the handlers once per process, choosing adapters from the config. */
+  create(deps: WorkerDeps): Handlers<Q>;
+}
+
+/** Typed one-liners per job name; validation, the ledger, deadlines and errors live in the runtime. */
+export function defineWorker<Q extends WorkQueue>(
+  queue: Q,
+  create: (deps: WorkerDeps) => Handlers<Q>,
+): WorkerDefinition<Q> {
+  return { queue, create };
+}
+
+export type Processor = (job: Job) => Promise<unknown>;
+
+/** What the BullMQ worker runs for each job of a definition's queue. */
+export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, deps: WorkerDeps): Processor {
+  const spec = JOB_CATALOG[def.queue];
+  const handlers = def.create(deps) as Record<string, (payload: unknown, ctx: JobContext) => Promise<unknown>>;
+  const schemas = spec.jobs as Record<string, ZodType>;
+
+  return async (job) => {
+    const envelope = EventEnvelope.safeParse(job.data);
+    if (!envelope.success)
+      throw permanent(new PermanentError("invalid_payload", `job ${job.id}: not an event envelope`));
+    const schema = schemas[job.name];
+    const handler = handlers[job.name];
+    if (!schema || !handler)
+      throw permanent(new PermanentError("invalid_payload", `${def.queue} has no job named ${job.name}`));
+    const payload = schema.safeParse(envelope.data.payload);
+    if (!payload.success) {
+      const detail = payload.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`);
+      throw permanent(new PermanentError("invalid_payload", `${job.name}: ${detail.join("; ")}`));
+    }
+
+    const { eventId } = envelope.data;
+    const consumer = `${def.queue}/${job.name}`;
+    const logger = deps.logger.child({ queue: def.queue, job: job.name, eventId, requestId: envelope.data.requestId });
+    if (await isDelivered(deps.db, consumer, eventId)) {
+      logger.info("already delivered; skipping");
+      return { skipped: "already delivered" };
+    }
+    const attempt = await startDelivery(deps.db, consumer, eventId);
+    const controller = new AbortController();
+    const ctx: JobContext = {
+      eventId,
+      envelope: envelope.data,
+      attempt,
+      logger,
+      signal: controller.signal,
+      idempotencyKey: (step) => `${eventId}-${step}`,
+      emit: async (queue, name, body, step) => {
+        const jobId = `${job.id}-${step}`.replace(/:/g, "-");
+        const next: EventEnvelope = { ...envelope.data, type: name, payload: body };
+        await deps.registry.get(queue).add(name, next, { jobId });
+      },
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new RetryableError(spec.timeoutReason, `${job.name} took longer than ${spec.timeoutMs} ms`));
+      }, spec.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([handler(payload.data, ctx), deadline]);
+      await completeDelivery(deps.db, consumer, eventId, result ?? null);
+      logger.info("job completed", { attempt });
+      return result;
+    } catch (err) {
+      if (err instanceof PermanentError) throw permanent(err);
+      if (err instanceof RetryableError) throw new Error(`${err.reason}: ${err.message}`, { cause: err });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** BullMQ skips the remaining attempts for UnrecoverableError; the reason code leads the message. */
+function permanent(err: PermanentError): UnrecoverableError {
+  return new UnrecoverableError(`${err.reason}: ${err.message}`);
+}
