@@ -36,7 +36,8 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
     const hash = sha256(ctx.body);
     await recordEvent(ctx.db, {
       source: ctx.source,
-      sourceEventId: parsed.sourceEventId ?? `sha256-${hash}`,
+      // Its own namespace: a corrected retry under the same id must still be accepted.
+      sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${hash}`}`,
       type: `${ctx.source}.invalid`,
       payloadHash: hash,
       rawBody: ctx.body,

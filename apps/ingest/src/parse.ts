@@ -31,33 +31,51 @@ function describe(error: z.ZodError): string {
     .join("; ");
 }
 
+/**
+ * Validates with `schema` but records the body exactly as sent: the shapes name only what ingest
+ * needs, and workers (or a later replay) may need every other field.
+ */
 function parseWith<S extends z.ZodType>(
   body: string,
   schema: S,
-  toEvents: (value: z.infer<S>) => Incoming[],
+  toEvents: (value: z.infer<S>, raw: unknown) => Incoming[],
   idHint?: string,
 ): Parsed {
+  const hint = idHint ? { sourceEventId: idHint } : {};
   const json = parseJson(body);
-  if (!json.ok) return { ok: false, message: "body is not valid JSON", ...(idHint ? { sourceEventId: idHint } : {}) };
+  if (!json.ok) return { ok: false, message: "body is not valid JSON", ...hint };
   const result = schema.safeParse(json.value);
-  if (!result.success)
-    return { ok: false, message: describe(result.error), ...(idHint ? { sourceEventId: idHint } : {}) };
-  return { ok: true, events: toEvents(result.data) };
+  if (!result.success) return { ok: false, message: describe(result.error), ...hint };
+  return { ok: true, events: toEvents(result.data, json.value) };
 }
 
 export const parseStripe = (body: string): Parsed =>
-  parseWith(body, StripeEventShape, (e) => [{ sourceEventId: e.id, type: e.type, payload: e }]);
+  parseWith(body, StripeEventShape, (e, raw) => [{ sourceEventId: e.id, type: e.type, payload: raw }]);
 
 export const parseHubspot = (body: string): Parsed =>
-  parseWith(body, HubspotBatchShape, (batch) =>
-    batch.map((e) => ({ sourceEventId: String(e.eventId), type: e.subscriptionType, payload: e })),
+  parseWith(body, HubspotBatchShape, (batch, raw) =>
+    batch.map((e, i) => ({
+      sourceEventId: String(e.eventId),
+      type: e.subscriptionType,
+      payload: (raw as unknown[])[i],
+    })),
   );
 
 export const parseZendesk = (body: string, invocationId?: string): Parsed =>
-  parseWith(body, ZendeskEventShape, (e) => [{ sourceEventId: e.id, type: e.type, payload: e }], invocationId);
+  parseWith(body, ZendeskEventShape, (e, raw) => [{ sourceEventId: e.id, type: e.type, payload: raw }], invocationId);
 
 export const parseStandardWebhook = (body: string, webhookId: string): Parsed =>
-  parseWith(body, StandardWebhookShape, (e) => [{ sourceEventId: webhookId, type: e.type, payload: e }], webhookId);
+  parseWith(
+    body,
+    StandardWebhookShape,
+    (e, raw) => [{ sourceEventId: webhookId, type: e.type, payload: raw }],
+    webhookId,
+  );
 
 export const parseAppEvent = (body: string, idempotencyKey: string): Parsed =>
-  parseWith(body, AppEvent, (e) => [{ sourceEventId: idempotencyKey, type: e.type, payload: e }], idempotencyKey);
+  parseWith(
+    body,
+    AppEvent,
+    (e, raw) => [{ sourceEventId: idempotencyKey, type: e.type, payload: raw }],
+    idempotencyKey,
+  );

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
@@ -40,7 +41,10 @@ export async function startIngest(opts: { config: Config; dbHandle: DbHandle; lo
       ]);
     },
   });
-  const server = serve({ fetch: app.fetch, port: config.INGEST_PORT, hostname: "0.0.0.0" });
+  const server = serve({ fetch: app.fetch, port: config.INGEST_PORT, hostname: "0.0.0.0" }) as Server;
+  // A client trickling a body must not hold a connection (and a relay-visible row) for minutes.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, secretValues } from "./config.ts";
 import { createLogger } from "./logger.ts";
 
+// 24 and 32 random-looking bytes: Standard Webhooks keys must be 24-64 bytes.
+const KEY_A = `whsec_${Buffer.alloc(24, 7).toString("base64")}`;
+const KEY_B = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
+
 describe("parseConfig", () => {
   it("has working defaults with nothing set", () => {
     const c = parseConfig({});
@@ -25,16 +29,25 @@ describe("parseConfig", () => {
   });
 
   it("collects WEBHOOK_SECRET_<SOURCE> into lower-case generic sources", () => {
-    const c = parseConfig({ WEBHOOK_SECRET_ACME: "whsec_YQ==,whsec_Yg==", WEBHOOK_SECRET_BILLING_TOOL: "whsec_Yw==" });
+    const c = parseConfig({ WEBHOOK_SECRET_ACME: `${KEY_A},${KEY_B}`, WEBHOOK_SECRET_BILLING_TOOL: KEY_A });
     expect([...c.webhookSources.entries()]).toEqual([
-      ["acme", ["whsec_YQ==", "whsec_Yg=="]],
-      ["billing_tool", ["whsec_Yw=="]],
+      ["acme", [KEY_A, KEY_B]],
+      ["billing_tool", [KEY_A]],
     ]);
   });
 
   it("refuses a generic secret for a provider source, and a secret that is not whsec_", () => {
-    expect(() => parseConfig({ WEBHOOK_SECRET_STRIPE: "whsec_YQ==" })).toThrow(ConfigError);
+    expect(() => parseConfig({ WEBHOOK_SECRET_STRIPE: KEY_A })).toThrow(ConfigError);
     expect(() => parseConfig({ WEBHOOK_SECRET_ACME: "hunter2" })).toThrow(/whsec_/);
+  });
+
+  it.each([
+    ["decodes to nothing", "whsec_=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+    ["is too short to be a key", "whsec_YQ=="],
+    ["is not base64", "whsec_not*base64*at*all*at*all*at*all"],
+    ["is only commas", ","],
+  ])("refuses a Standard Webhooks secret that %s", (_label, secret) => {
+    expect(() => parseConfig({ WEBHOOK_SECRET_ACME: secret })).toThrow(ConfigError);
   });
 
   it("names every bad variable without echoing its value", () => {

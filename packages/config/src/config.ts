@@ -28,9 +28,15 @@ function genericSources(env: Env): Map<string, string[]> {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
+    if (secrets.length === 0) throw new ConfigError(`${key}: no secret given`);
     for (const secret of secrets) {
-      if (!/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) {
-        throw new ConfigError(`${key}: each secret must look like whsec_<base64> (Standard Webhooks)`);
+      // A key that decodes to nothing would let anyone sign: demand the spec's 24-64 bytes.
+      const body = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+      const bytes = body ? Buffer.from(body, "base64").length : 0;
+      if (!body || body.length % 4 !== 0 || bytes < 24 || bytes > 64) {
+        throw new ConfigError(
+          `${key}: each secret must be whsec_ followed by 24-64 bytes of base64 (Standard Webhooks)`,
+        );
       }
     }
     sources.set(source, secrets);
@@ -64,6 +70,8 @@ export function secretValues(config: Config): string[] {
     config.OPENAI_API_KEY,
     config.ADMIN_TOKEN,
     config.ADMIN_PASSWORD,
+    // Slack-style incoming webhook URLs are bearer credentials in themselves.
+    config.ALERT_WEBHOOK_URL,
     passwordOf(config.DATABASE_URL),
     passwordOf(config.REDIS_URL),
   ];

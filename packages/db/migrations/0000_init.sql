@@ -80,6 +80,8 @@ CREATE TABLE "events" (
 	"source_event_id" text NOT NULL,
 	"type" text NOT NULL,
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"relay_claimed_until" timestamp with time zone,
 	"payload" jsonb,
 	"raw_body" text,
 	"payload_hash" text NOT NULL,
@@ -172,7 +174,7 @@ ALTER TABLE "triage_results" ADD CONSTRAINT "triage_results_customer_id_customer
 CREATE UNIQUE INDEX "customer_timeline_dedupe_uq" ON "customer_timeline" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "customer_timeline_customer_idx" ON "customer_timeline" USING btree ("customer_id","at");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_source_event_uq" ON "events" USING btree ("source","source_event_id");--> statement-breakpoint
-CREATE INDEX "events_unenqueued_idx" ON "events" USING btree ("received_at") WHERE "events"."status" = 'received';--> statement-breakpoint
+CREATE INDEX "events_unenqueued_idx" ON "events" USING btree ("recorded_at") WHERE "events"."status" = 'received';--> statement-breakpoint
 CREATE INDEX "events_type_idx" ON "events" USING btree ("type","received_at");--> statement-breakpoint
 CREATE INDEX "failures_reason_status_idx" ON "failures" USING btree ("reason","status");--> statement-breakpoint
 CREATE UNIQUE INDEX "failures_queue_job_uq" ON "failures" USING btree ("queue","job_id");--> statement-breakpoint

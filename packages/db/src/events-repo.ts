@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { events } from "./schema.ts";
 
@@ -69,22 +69,39 @@ export async function getEvent(db: Db, id: string): Promise<EventRow | undefined
 }
 
 /**
- * Locks up to `limit` rows recorded before `before` but never enqueued, and hands them to `fn`
- * inside one transaction; SKIP LOCKED lets several relays share the backlog without overlap.
+ * Claims up to `limit` rows recorded before `before` but never enqueued, for `leaseMs`. The claim is
+ * one short statement (SKIP LOCKED, so relays share a backlog without overlap); the caller then
+ * enqueues outside any transaction. A relay that dies leaves rows that others take when the lease ends.
  */
-export async function withUnenqueued<T>(
+export async function claimUnenqueued(
   db: Db,
-  opts: { before: Date; limit: number },
-  fn: (rows: EventRow[], tx: Db) => Promise<T>,
-): Promise<T> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .select()
-      .from(events)
-      .where(and(eq(events.status, "received"), lt(events.receivedAt, opts.before)))
-      .orderBy(asc(events.receivedAt))
-      .limit(opts.limit)
-      .for("update", { skipLocked: true });
-    return fn(rows, tx as unknown as Db);
-  });
+  opts: { before: Date; limit: number; leaseMs: number },
+): Promise<EventRow[]> {
+  const until = new Date(Date.now() + opts.leaseMs);
+  const now = new Date();
+  const candidates = db
+    .select({ id: events.id })
+    .from(events)
+    .where(
+      and(
+        eq(events.status, "received"),
+        lt(events.recordedAt, opts.before),
+        or(isNull(events.relayClaimedUntil), lt(events.relayClaimedUntil, now)),
+      ),
+    )
+    .orderBy(asc(events.recordedAt))
+    .limit(opts.limit)
+    .for("update", { skipLocked: true });
+  const rows = await db
+    .update(events)
+    .set({ relayClaimedUntil: until })
+    .where(inArray(events.id, candidates))
+    .returning();
+  return rows.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime());
+}
+
+/** Gives claimed rows back at once (a pass that stopped early), so the next pass may take them. */
+export async function releaseClaims(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(events).set({ relayClaimedUntil: null }).where(inArray(events.id, ids));
 }

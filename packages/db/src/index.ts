@@ -1,6 +1,7 @@
 export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
 export {
+  claimUnenqueued,
   type EventRow,
   getEvent,
   markEnqueued,
@@ -8,7 +9,7 @@ export {
   noteEnqueueFailure,
   type RecordResult,
   recordEvent,
-  withUnenqueued,
+  releaseClaims,
 } from "./events-repo.ts";
 export { completeDelivery, isDelivered, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";

@@ -26,7 +26,8 @@ export async function startDelivery(db: Db, consumer: string, eventId: string): 
 
 /**
  * Marks (consumer, event) completed; once every queue the event was routed to has completed it,
- * the event itself becomes `processed`.
+ * the event itself becomes `processed` (from `received` too: a worker can finish before the
+ * request that enqueued the job has marked it enqueued).
  */
 export async function completeDelivery(db: Db, consumer: string, eventId: string, result: unknown): Promise<void> {
   await db
@@ -35,7 +36,7 @@ export async function completeDelivery(db: Db, consumer: string, eventId: string
     .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
   await db.execute(sql`
     update ${events} e set status = 'processed'
-    where e.id = ${eventId} and e.status = 'enqueued'
+    where e.id = ${eventId} and e.status in ('received', 'enqueued')
       and not exists (
         select 1 from unnest(e.queues) q
         where not exists (

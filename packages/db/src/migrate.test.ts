@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "./client.ts";
-import { recordEvent, withUnenqueued } from "./events-repo.ts";
+import { claimUnenqueued, recordEvent } from "./events-repo.ts";
 import { runMigrations } from "./migrate.ts";
 
 const TABLES = [
@@ -62,12 +62,10 @@ describe("embedded PGlite", () => {
     const again = await recordEvent(second.db, input);
     expect(again.duplicate).toBe(true);
     expect(again.event.duplicates).toBe(1);
-    const seen = await withUnenqueued(
-      second.db,
-      { before: new Date(Date.now() + 1000), limit: 10 },
-      async (rows) => rows,
-    );
-    expect(seen.map((r) => r.sourceEventId)).toEqual(["evt_1"]);
+    const claim = () => claimUnenqueued(second.db, { before: new Date(Date.now() + 1000), limit: 10, leaseMs: 60_000 });
+    expect((await claim()).map((r) => r.sourceEventId)).toEqual(["evt_1"]);
+    // Claimed for the lease: a second relay finds nothing to take.
+    expect(await claim()).toEqual([]);
     await second.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -27,6 +27,10 @@ export const events = pgTable(
     sourceEventId: text("source_event_id").notNull(),
     type: text("type").notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the row was written; the relay's grace period counts from here, not from arrival. */
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    /** A relay holds the row until then while it enqueues it, outside any transaction. */
+    relayClaimedUntil: timestamp("relay_claimed_until", { withTimezone: true }),
     payload: jsonb("payload"),
     /** Kept only for rejected requests, whose body may not be JSON at all. */
     rawBody: text("raw_body"),
@@ -42,7 +46,7 @@ export const events = pgTable(
   },
   (t) => [
     uniqueIndex("events_source_event_uq").on(t.source, t.sourceEventId),
-    index("events_unenqueued_idx").on(t.receivedAt).where(sql`${t.status} = 'received'`),
+    index("events_unenqueued_idx").on(t.recordedAt).where(sql`${t.status} = 'received'`),
     index("events_type_idx").on(t.type, t.receivedAt),
   ],
 );

@@ -21,13 +21,13 @@ export function envelopeOf(row: EventRow): EventEnvelope {
 
 export interface Dispatcher {
   /** Enqueues a recorded event to its routed queues, then marks it enqueued. Idempotent. */
-  dispatch(row: EventRow, db?: Db): Promise<void>;
+  dispatch(row: EventRow): Promise<void>;
 }
 
 export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeoutMs?: number }): Dispatcher {
   const timeoutMs = opts.timeoutMs ?? 2_000;
   return {
-    async dispatch(row, db = opts.db) {
+    async dispatch(row) {
       const envelope = envelopeOf(row);
       const jobId = jobIdFor(row.id);
       try {
@@ -40,10 +40,10 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
           "enqueue",
         );
       } catch (err) {
-        await noteEnqueueFailure(db, row.id).catch(() => {});
+        await noteEnqueueFailure(opts.db, row.id).catch(() => {});
         throw new QueueUnavailableError(`could not enqueue event ${row.id}: ${(err as Error).message}`, { cause: err });
       }
-      await markEnqueued(db, row.id);
+      await markEnqueued(opts.db, row.id);
     },
   };
 }

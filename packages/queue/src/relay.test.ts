@@ -66,7 +66,7 @@ describe("dispatcher and relay", () => {
         dispatcher: createDispatcher({ db: handle.db, registry }),
         logger,
         intervalMs: 60_000,
-        graceMs: 1_000,
+        graceMs: 0,
         batchSize: 7,
       });
     const [a, b] = await Promise.all([make().runOnce(), make().runOnce()]);

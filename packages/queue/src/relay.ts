@@ -1,5 +1,5 @@
 import type { Logger } from "@switchyard/config";
-import { type Db, withUnenqueued } from "@switchyard/db";
+import { claimUnenqueued, type Db, releaseClaims } from "@switchyard/db";
 import type { Dispatcher } from "./dispatch.ts";
 
 export interface RelayOptions {
@@ -7,9 +7,11 @@ export interface RelayOptions {
   dispatcher: Dispatcher;
   logger: Logger;
   intervalMs: number;
-  /** Rows younger than this are still being handled by their request; leave them alone. */
+  /** Rows written less than this ago are still being handled by their request; leave them alone. */
   graceMs: number;
   batchSize?: number;
+  /** How long a claimed row is this relay's alone. */
+  leaseMs?: number;
 }
 
 export interface Relay {
@@ -22,37 +24,37 @@ export interface Relay {
 /** Re-enqueues events that were recorded but never reached Redis, so none is lost in between. */
 export function createRelay(opts: RelayOptions): Relay {
   const batchSize = opts.batchSize ?? 100;
+  const leaseMs = opts.leaseMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
   async function runOnce(): Promise<number> {
     let total = 0;
-    let failure: unknown;
     for (;;) {
-      const [sent, claimed] = await withUnenqueued(
-        opts.db,
-        { before: new Date(Date.now() - opts.graceMs), limit: batchSize },
-        async (rows, tx) => {
-          let ok = 0;
-          for (const row of rows) {
-            try {
-              await opts.dispatcher.dispatch(row, tx);
-              ok++;
-            } catch (err) {
-              // Keep what was enqueued so far committed; Redis is likely away, so stop here.
-              failure = err;
-              break;
-            }
-          }
-          return [ok, rows.length] as const;
-        },
-      );
-      total += sent;
-      if (failure || claimed < batchSize || stopped) break;
+      const rows = await claimUnenqueued(opts.db, {
+        before: new Date(Date.now() - opts.graceMs),
+        limit: batchSize,
+        leaseMs,
+      });
+      for (const [i, row] of rows.entries()) {
+        try {
+          await opts.dispatcher.dispatch(row);
+          total++;
+        } catch (err) {
+          // Redis is most likely away: stop this pass and hand back the rows not tried. The failed
+          // row keeps its lease, so one row that keeps failing cannot hold the backlog behind it.
+          await releaseClaims(
+            opts.db,
+            rows.slice(i + 1).map((r) => r.id),
+          ).catch(() => {});
+          if (total > 0) opts.logger.info("relay enqueued recorded events", { count: total });
+          throw err;
+        }
+      }
+      if (rows.length < batchSize || stopped) break;
     }
     if (total > 0) opts.logger.info("relay enqueued recorded events", { count: total });
-    if (failure) throw failure;
     return total;
   }
 

@@ -8,4 +8,12 @@ export {
   TEST_REDIS_URL,
   uniquePrefix,
 } from "./redis.ts";
-export { appEventRequest, type Signed, signHubspot, signStandardWebhook, signStripe, signZendesk } from "./signers.ts";
+export {
+  appEventRequest,
+  type Signed,
+  signHubspot,
+  signStandardWebhook,
+  signStripe,
+  signStripeBody,
+  signZendesk,
+} from "./signers.ts";

@@ -10,13 +10,17 @@ const json = { "content-type": "application/json" };
 
 /** Signs exactly as Stripe does, with the stripe package's own test helper. */
 export function signStripe(opts: { payload: unknown; secret: string; timestamp?: number }): Signed {
-  const body = JSON.stringify(opts.payload);
+  return signStripeBody({ ...opts, body: JSON.stringify(opts.payload) });
+}
+
+/** Signs any text, JSON or not, as Stripe would have signed whatever it sent. */
+export function signStripeBody(opts: { body: string; secret: string; timestamp?: number }): Signed {
   const header = Stripe.webhooks.generateTestHeaderString({
-    payload: body,
+    payload: opts.body,
     secret: opts.secret,
     ...(opts.timestamp === undefined ? {} : { timestamp: opts.timestamp }),
   });
-  return { body, headers: { ...json, "stripe-signature": header } };
+  return { body: opts.body, headers: { ...json, "stripe-signature": header } };
 }
 
 /** HubSpot v3: base64 HMAC-SHA256 of method + uri + body + timestamp (ms). */

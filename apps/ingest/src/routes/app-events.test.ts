@@ -75,7 +75,14 @@ describe.each(DRIVERS)("POST /v1/events on %s", (driver) => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("invalid_payload");
     expect(body.error.message).toMatch(/data|type/);
-    expect((await h.eventRows(key))[0]).toMatchObject({ status: "rejected", reason: "invalid_payload" });
+    expect((await h.eventRows(`invalid-${key}`))[0]).toMatchObject({ status: "rejected", reason: "invalid_payload" });
+    // The key is not used up: the corrected event is accepted under it.
+    const fixed = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: signup(`fix-${key}`), apiKey: SECRETS.appKey, idempotencyKey: key }),
+    );
+    expect(fixed.status).toBe(202);
   });
 
   it("routes support.requested to support-context and ai-triage; records a login without routing it", async () => {

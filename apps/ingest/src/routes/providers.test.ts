@@ -34,6 +34,15 @@ describe.each(DRIVERS)("provider webhooks on %s", (driver) => {
       expect(await h.eventRows("101")).toHaveLength(1);
     });
 
+    it("verifies a URL with a query string the way HubSpot signs it (escapes decoded)", async () => {
+      const signed = signHubspot({
+        payload: [hubspotContactCreated({ eventId: 103 })],
+        secret: SECRETS.hubspot,
+        uri: `${URL_BASE}/webhooks/hubspot?portal=1&next=a:b/c`,
+      });
+      expect((await post(h, "/webhooks/hubspot?portal=1&next=a%3Ab%2Fc", signed)).status).toBe(202);
+    });
+
     it.each([
       [
         "a signature over another URI",
@@ -64,7 +73,10 @@ describe.each(DRIVERS)("provider webhooks on %s", (driver) => {
       expect(res.status).toBe(202);
       const body = (await res.json()) as { eventId: string; queues: string[] };
       expect(body.queues).toEqual(["support-context", "ai-triage"]);
-      expect((await h.eventRows(event.id))[0]?.type).toBe("zendesk.ticket.created");
+      const [row] = await h.eventRows(event.id);
+      expect(row?.type).toBe("zendesk.ticket.created");
+      // Stored as sent: workers need `event` and every other field the ingest shape does not name.
+      expect(row?.payload).toEqual(event);
       expect(await h.jobExists("support-context", body.eventId)).toBe(true);
       expect(await h.jobExists("ai-triage", body.eventId)).toBe(true);
     });

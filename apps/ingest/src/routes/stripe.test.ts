@@ -1,4 +1,4 @@
-import { invoicePaid, signStripe, stripeEvent } from "@switchyard/testkit";
+import { invoicePaid, signStripe, signStripeBody, stripeEvent } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, DRIVERS, type Harness, post, SECRETS } from "../testing/harness.ts";
 
@@ -124,6 +124,27 @@ describe.each(DRIVERS)("POST /webhooks/stripe on %s", (driver) => {
     const rejected = rows.find((r) => r.status === "rejected");
     expect(rejected).toMatchObject({ reason: "invalid_payload", rawBody: signed.body, type: "stripe.invalid" });
     expect(await h.totalJobs()).toBe(before.jobs);
+  });
+
+  it("keeps a signed body that is not JSON as rejected (400), not as an auth failure", async () => {
+    const body = '{"id": "evt_truncated", "type": "invoice.pa';
+    const res = await post(h, "/webhooks/stripe", signStripeBody({ body, secret: SECRETS.stripe }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+    const rows = await h.eventRows();
+    expect(rows.find((r) => r.rawBody === body)).toMatchObject({ status: "rejected", reason: "invalid_payload" });
+  });
+
+  it("stores the event exactly as sent, with the fields ingest does not read", async () => {
+    const event = {
+      ...invoicePaid({ customer: "cus_full" }),
+      account: "acct_123",
+      data: { object: { id: "in_x", customer: "cus_full" }, previous_attributes: { status: "open" } },
+    };
+    const res = await post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe }));
+    expect(res.status).toBe(202);
+    const [row] = await h.eventRows(event.id);
+    expect(row?.payload).toEqual(event);
   });
 
   it("records an event no queue routes as processed, without a job", async () => {

@@ -1,7 +1,7 @@
 import { anySecret, safeEqual } from "./compare.ts";
 
 export function verifyApiKey(authorization: string | undefined, keys: readonly string[]): boolean {
-  const match = /^Bearer (\S+)$/.exec(authorization ?? "");
+  const match = /^Bearer +(\S+)$/i.exec(authorization ?? "");
   const offered = match?.[1];
   if (!offered) return false;
   return anySecret(keys, (key) => safeEqual(key, offered));

@@ -14,7 +14,9 @@ export function verifyStandardWebhook(req: RawRequest, secrets: readonly string[
     .filter((part) => part.startsWith("v1,"))
     .map((part) => part.slice(3));
   return anySecret(secrets, (secret) => {
-    const expected = hmacBase64(Buffer.from(secret.replace(/^whsec_/, ""), "base64"), content);
+    const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+    if (key.length === 0) return false;
+    const expected = hmacBase64(key, content);
     return offered.some((sig) => safeEqual(expected, sig));
   });
 }
