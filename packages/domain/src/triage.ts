@@ -62,7 +62,8 @@ export function applyPolicy(output: TriageOutput, input: TriageInput): PolicyDec
 /** Drafts reach a note as plain text: no markup, links or control characters from the model. */
 export function sanitizeForNote(text: string): string {
   return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "")
+    // Control characters other than tab and line breaks.
+    .replace(/(?![\t\n\r])\p{Cc}/gu, "")
     .replace(/<[^>]*>/g, "")
     .replace(/\bhttps?:\/\/\S+/gi, "[link removed]")
     .slice(0, 4_000);
