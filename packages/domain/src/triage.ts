@@ -61,12 +61,14 @@ export function applyPolicy(output: TriageOutput, input: TriageInput): PolicyDec
 
 /** Drafts reach a note as plain text: no markup, links or control characters from the model. */
 export function sanitizeForNote(text: string): string {
-  return text
-    // Control characters other than tab and line breaks.
-    .replace(/(?![\t\n\r])\p{Cc}/gu, "")
-    .replace(/<[^>]*>/g, "")
-    .replace(/\bhttps?:\/\/\S+/gi, "[link removed]")
-    .slice(0, 4_000);
+  return (
+    text
+      // Control characters other than tab and line breaks.
+      .replace(/(?![\t\n\r])\p{Cc}/gu, "")
+      .replace(/<[^>]*>/g, "")
+      .replace(/\bhttps?:\/\/\S+/gi, "[link removed]")
+      .slice(0, 4_000)
+  );
 }
 
 export interface TriageRun {

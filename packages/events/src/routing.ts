@@ -11,7 +11,7 @@ export const ROUTES: Readonly<Record<string, readonly WorkQueue[]>> = (() => {
   for (const queue of WORK_QUEUES) {
     for (const type of Object.keys(JOB_CATALOG[queue].jobs)) {
       if (type.startsWith(`${INTERNAL_SOURCE}.`)) continue;
-      (routes[type] ??= []).push(queue);
+      routes[type] = [...(routes[type] ?? []), queue];
     }
   }
   return routes;
