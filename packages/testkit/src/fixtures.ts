@@ -21,18 +21,72 @@ export function stripeEvent(
   };
 }
 
-export function invoicePaid(opts: { customer: string; amount?: number; id?: string }) {
+export interface BillingFixture {
+  customer: string;
+  created?: number;
+  plan?: string;
+  subscription?: string;
+  id?: string;
+}
+
+const at = (o: BillingFixture) => ({ ...(o.id ? { id: o.id } : {}), ...(o.created ? { created: o.created } : {}) });
+const price = (plan: string) => ({ id: `price_${plan}`, lookup_key: plan, nickname: null });
+
+export function checkoutCompleted(o: BillingFixture & { userId?: string; email?: string }) {
   return stripeEvent(
-    "invoice.paid",
+    "checkout.session.completed",
+    {
+      id: rid("cs"),
+      object: "checkout.session",
+      customer: o.customer,
+      client_reference_id: o.userId ?? null,
+      customer_details: { email: o.email ?? null, name: null },
+      subscription: o.subscription ?? "sub_1",
+      mode: "subscription",
+      payment_status: "paid",
+      metadata: o.plan ? { plan: o.plan } : {},
+    },
+    at(o),
+  );
+}
+
+function invoice(type: string, o: BillingFixture & { amount?: number; charge?: string }, paid: boolean) {
+  const created = o.created ?? Math.floor(Date.now() / 1000);
+  return stripeEvent(
+    type,
     {
       id: rid("in"),
       object: "invoice",
-      customer: opts.customer,
-      amount_paid: opts.amount ?? 4_900,
+      customer: o.customer,
+      subscription: o.subscription ?? "sub_1",
+      amount_paid: paid ? (o.amount ?? 4_900) : 0,
+      amount_due: o.amount ?? 4_900,
       currency: "usd",
-      status: "paid",
+      status: paid ? "paid" : "open",
+      charge: paid ? (o.charge ?? rid("ch")) : null,
+      status_transitions: { paid_at: paid ? created : null },
+      lines: { data: [{ price: price(o.plan ?? "pro") }] },
     },
-    opts.id ? { id: opts.id } : {},
+    { ...at(o), created },
+  );
+}
+
+export const invoicePaid = (o: BillingFixture & { amount?: number; charge?: string }) =>
+  invoice("invoice.paid", o, true);
+export const invoicePaymentFailed = (o: BillingFixture & { amount?: number }) =>
+  invoice("invoice.payment_failed", o, false);
+
+export function subscriptionUpdated(o: BillingFixture & { status: string; type?: string; periodEnd?: number }) {
+  return stripeEvent(
+    o.type ?? "customer.subscription.updated",
+    {
+      id: o.subscription ?? "sub_1",
+      object: "subscription",
+      customer: o.customer,
+      status: o.status,
+      items: { data: [{ price: price(o.plan ?? "pro"), current_period_end: o.periodEnd ?? null }] },
+    },
+    at(o),
   );
 }
 

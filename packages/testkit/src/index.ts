@@ -1,4 +1,13 @@
-export { hubspotContactCreated, invoicePaid, stripeEvent, zendeskTicketCreated } from "./fixtures.ts";
+export {
+  type BillingFixture,
+  checkoutCompleted,
+  hubspotContactCreated,
+  invoicePaid,
+  invoicePaymentFailed,
+  stripeEvent,
+  subscriptionUpdated,
+  zendeskTicketCreated,
+} from "./fixtures.ts";
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "./postgres.ts";
 export {
   deleteKeysWithPrefix,

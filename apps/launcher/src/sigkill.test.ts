@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { createLogger, parseConfig } from "@switchyard/config";
+import { createDb, type DbHandle, runMigrations } from "@switchyard/db";
+import { jobIdFor } from "@switchyard/events";
+import { newApp } from "@switchyard/ingest";
+import { createDispatcher, createRedis, QueueRegistry } from "@switchyard/queue";
+import {
+  appEventRequest,
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  uniquePrefix,
+} from "@switchyard/testkit";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CRM_WORKER = fileURLToPath(new URL("../../crm-sync/src/main.ts", import.meta.url));
+const API_KEY = "sy_sigkill_test_key_0123";
+
+describe("a worker killed with SIGKILL mid-job", () => {
+  let testDb: TestDatabase;
+  let handle: DbHandle;
+  let registry: QueueRegistry;
+  const prefix = uniquePrefix("sigkill");
+  const redis = createRedis(TEST_REDIS_URL, "producer");
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase("sigkill");
+    handle = await createDb({ databaseUrl: testDb.url });
+    await runMigrations(handle);
+    registry = new QueueRegistry({ connection: redis, prefix });
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    await registry.close();
+    redis.disconnect();
+    await handle.close();
+    await testDb.drop();
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  function startWorker() {
+    const child = spawn(process.execPath, [CRM_WORKER], {
+      env: { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: "1500", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+    });
+    child.stderr?.on("data", (d) => {
+      out += d;
+    });
+    children.push(child);
+    return { child, output: () => out };
+  }
+
+  async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+    const start = Date.now();
+    while (!(await check())) {
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("gives its job back, and the job's effect happens exactly once", async () => {
+    const sql = postgres(testDb.url, { max: 2, onnotice: () => {} });
+    // The customer exists already; holding its row lock freezes the job inside its first attempt.
+    await sql`insert into customers (external_id, email) values ('u-kill', 'kill@example.com')`;
+    const holder = await sql.reserve();
+    await holder`begin`;
+    await holder`select id from customers where external_id = 'u-kill' for update`;
+
+    const app = newApp({
+      config: parseConfig({ APP_API_KEYS: API_KEY, QUEUE_PREFIX: prefix }),
+      db: handle.db,
+      dispatcher: createDispatcher({ db: handle.db, registry }),
+      logger: createLogger({ name: "t", level: "silent" }),
+      checkReady: async () => {},
+    });
+    const req = appEventRequest({
+      payload: { type: "user.signed_up", data: { userId: "u-kill", email: "kill@example.com" } },
+      apiKey: API_KEY,
+    });
+    const res = await app.request("/v1/events", { method: "POST", body: req.body, headers: req.headers });
+    const { eventId } = (await res.json()) as { eventId: string };
+
+    const first = startWorker();
+    await until(async () => {
+      const [row] = await sql`select attempts from deliveries where event_id = ${eventId}`;
+      return row?.attempts === 1;
+    }, "the first attempt to start");
+    const job = await registry.get("crm-sync").getJob(jobIdFor(eventId));
+    expect(await job?.getState()).toBe("active");
+
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+    await holder`commit`;
+    holder.release();
+
+    const second = startWorker();
+    await until(
+      async () =>
+        (await registry.get("crm-sync").getJob(jobIdFor(eventId)))?.getState().then((s) => s === "completed") ?? false,
+      "the job to complete after the restart",
+    );
+
+    const contacts =
+      await sql`select c.writes from crm_contacts c join customers u on u.id = c.customer_id where u.external_id = 'u-kill'`;
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]?.writes).toBe(1);
+    const timeline = await sql`select kind from customer_timeline where event_id = ${eventId} order by id`;
+    expect(timeline.map((r) => r.kind)).toEqual(["event", "crm_sync"]);
+    const [delivery] = await sql`select status, attempts from deliveries where event_id = ${eventId}`;
+    expect(delivery).toMatchObject({ status: "completed", attempts: 2 });
+    const [event] = await sql`select status from events where id = ${eventId}`;
+    expect(event?.status).toBe("processed");
+    expect(second.output()).toContain("job completed");
+
+    second.child.kill("SIGTERM");
+    const [code] = await once(second.child, "exit");
+    expect(code).toBe(0);
+    await sql.end();
+  });
+});
