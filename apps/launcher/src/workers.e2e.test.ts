@@ -214,7 +214,9 @@ describe("the four workers, end to end", () => {
     const reviews = await db().select().from(schema.reviewItems).where(eq(schema.reviewItems.eventId, eventId));
     expect(reviews.length).toBeGreaterThan(0);
     const [triage] = await db().select().from(schema.triageResults).where(eq(schema.triageResults.eventId, eventId));
-    const executed = (triage?.actions as { executed: { type: string }[] }).executed.map((a) => a.type);
+    if (!triage) throw new Error(`no triage result for ${eventId}`);
+    const executed = (triage.actions as { executed: { type: string }[] }).executed.map((a) => a.type);
+    expect(executed).toContain("escalate");
     for (const type of executed) expect(["tag", "set_priority", "attach_draft", "escalate"]).toContain(type);
     // Nothing touched billing: no customer was created or entitled by the message.
     expect(await customerByEmail(sys, "u-7@example.com")).toBeUndefined();
