@@ -1,0 +1,154 @@
+import { createLogger, parseConfig } from "@switchyard/config";
+import { createDb, type DbHandle, eq, recordEvent, runMigrations, schema } from "@switchyard/db";
+import { jobIdFor, PermanentError, RetryableError } from "@switchyard/events";
+import {
+  createTestDatabase,
+  deleteKeysWithPrefix,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  uniquePrefix,
+} from "@switchyard/testkit";
+import { type Job, QueueEvents, UnrecoverableError } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProcessor, defineWorker, type JobContext } from "./define-worker.ts";
+import { createRedis } from "./redis.ts";
+import { QueueRegistry } from "./registry.ts";
+import { startWorkers } from "./workers.ts";
+
+describe("defineWorker runtime", () => {
+  let testDb: TestDatabase;
+  let handle: DbHandle;
+  let registry: QueueRegistry;
+  const prefix = uniquePrefix("runtime");
+  const redis = createRedis(TEST_REDIS_URL, "producer");
+  const logger = createLogger({ name: "runtime-test", level: "silent" });
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase("runtime");
+    handle = await createDb({ databaseUrl: testDb.url });
+    await runMigrations(handle);
+    registry = new QueueRegistry({ connection: redis, prefix });
+  });
+  afterAll(async () => {
+    await registry.close();
+    redis.disconnect();
+    await handle.close();
+    await testDb.drop();
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  const config = () => parseConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix });
+  let seq = 0;
+  async function recorded() {
+    const { event } = await recordEvent(handle.db, {
+      source: "app",
+      sourceEventId: `rt-${seq++}`,
+      type: "app.user.signed_up",
+      payloadHash: "h",
+      payload: { type: "user.signed_up", data: { userId: "u", email: "u@example.com" } },
+      status: "received",
+      queues: ["crm-sync"],
+      receivedAt: new Date(),
+    });
+    return event;
+  }
+  const fakeJob = (name: string, data: unknown) => ({ id: `job-${seq++}`, name, data }) as unknown as Job;
+  const envelope = (eventId: string, payload: unknown) => ({
+    eventId,
+    source: "app",
+    sourceEventId: "x",
+    type: "app.user.signed_up",
+    receivedAt: new Date().toISOString(),
+    payload,
+  });
+
+  function crmWith(handler: (payload: unknown, ctx: JobContext) => Promise<unknown>) {
+    const none = async () => ({});
+    return defineWorker("crm-sync", () => ({
+      "app.user.signed_up": handler,
+      "switchyard.customer.changed": none,
+      "hubspot.contact.creation": none,
+      "hubspot.contact.propertyChange": none,
+    }));
+  }
+  const deps = () => ({ config: config(), db: handle.db, logger, registry });
+
+  it("fails a payload that does not match the catalog permanently, as invalid_payload", async () => {
+    const event = await recorded();
+    let ran = false;
+    const run = createProcessor(
+      crmWith(async () => {
+        ran = true;
+      }),
+      deps(),
+    );
+    const bad = run(
+      fakeJob("app.user.signed_up", envelope(event.id, { type: "user.signed_up", data: { userId: "u" } })),
+    );
+    await expect(bad).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(bad).rejects.toThrow(/^invalid_payload: .*data\.email/);
+    await expect(run(fakeJob("no.such.job", envelope(event.id, {})))).rejects.toThrow(
+      /^invalid_payload: crm-sync has no job named/,
+    );
+    await expect(run(fakeJob("app.user.signed_up", { not: "an envelope" }))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(ran).toBe(false);
+  });
+
+  it("records each attempt, completes the delivery, and never runs a completed one again", async () => {
+    const event = await recorded();
+    const attempts: number[] = [];
+    const keys: string[] = [];
+    const run = createProcessor(
+      crmWith(async (_p, ctx) => {
+        attempts.push(ctx.attempt);
+        keys.push(ctx.idempotencyKey("contact"));
+        if (attempts.length === 1) throw new RetryableError("crm_timeout", "CRM did not answer");
+        return { ok: true };
+      }),
+      deps(),
+    );
+    const job = fakeJob("app.user.signed_up", envelope(event.id, event.payload));
+    await expect(run(job)).rejects.toThrow(/^crm_timeout: CRM did not answer/);
+    await expect(run(job)).resolves.toEqual({ ok: true });
+    await expect(run(job)).resolves.toEqual({ skipped: "already delivered" });
+    expect(attempts).toEqual([1, 2]);
+    expect(new Set(keys)).toEqual(new Set([`${event.id}-contact`]));
+    const [delivery] = await handle.db.select().from(schema.deliveries).where(eq(schema.deliveries.eventId, event.id));
+    expect(delivery).toMatchObject({ consumer: "crm-sync/app.user.signed_up", status: "completed", attempts: 2 });
+    const [row] = await handle.db.select().from(schema.events).where(eq(schema.events.id, event.id));
+    expect(row?.status).toBe("processed");
+  });
+
+  it("turns a PermanentError into an unrecoverable failure that keeps its reason", async () => {
+    const event = await recorded();
+    const run = createProcessor(
+      crmWith(async () => {
+        throw new PermanentError("auth_failed", "CRM token revoked");
+      }),
+      deps(),
+    );
+    const failing = run(fakeJob("app.user.signed_up", envelope(event.id, event.payload)));
+    await expect(failing).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(failing).rejects.toThrow("auth_failed: CRM token revoked");
+  });
+
+  it("runs on a real queue: a job that fails permanently is not retried", async () => {
+    const event = await recorded();
+    let calls = 0;
+    const def = crmWith(async () => {
+      calls++;
+      throw new PermanentError("invalid_payload", "nope");
+    });
+    const workers = await startWorkers([def], { config: config(), logger, dbHandle: handle });
+    const events = new QueueEvents("crm-sync", { connection: createRedis(TEST_REDIS_URL, "worker"), prefix });
+    await events.waitUntilReady();
+    const job = await registry
+      .get("crm-sync")
+      .add("app.user.signed_up", envelope(event.id, event.payload), { jobId: jobIdFor(event.id) });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid_payload: nope/);
+    expect(calls).toBe(1);
+    expect((await registry.get("crm-sync").getJob(jobIdFor(event.id)))?.attemptsMade).toBe(1);
+    await events.close();
+    await workers.close();
+  });
+});
