@@ -20,10 +20,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const CRM_WORKER = fileURLToPath(new URL("../../crm-sync/src/main.ts", import.meta.url));
 const API_KEY = "sy_sigkill_test_key_0123";
 
-describe("a worker killed with SIGKILL mid-job", () => {
+describe("worker processes stopped mid-job", () => {
   let testDb: TestDatabase;
   let handle: DbHandle;
   let registry: QueueRegistry;
+  let sql: postgres.Sql;
   const prefix = uniquePrefix("sigkill");
   const redis = createRedis(TEST_REDIS_URL, "producer");
   const children: ChildProcess[] = [];
@@ -33,9 +34,11 @@ describe("a worker killed with SIGKILL mid-job", () => {
     handle = await createDb({ databaseUrl: testDb.url });
     await runMigrations(handle);
     registry = new QueueRegistry({ connection: redis, prefix });
+    sql = postgres(testDb.url, { max: 3, onnotice: () => {} });
   });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    await sql.end();
     await registry.close();
     redis.disconnect();
     await handle.close();
@@ -67,14 +70,17 @@ describe("a worker killed with SIGKILL mid-job", () => {
     }
   }
 
-  it("gives its job back, and the job's effect happens exactly once", async () => {
-    const sql = postgres(testDb.url, { max: 2, onnotice: () => {} });
-    // The customer exists already; holding its row lock freezes the job inside its first attempt.
-    await sql`insert into customers (external_id, email) values ('u-kill', 'kill@example.com')`;
+  const jobState = async (eventId: string) => (await registry.get("crm-sync").getJob(jobIdFor(eventId)))?.getState();
+
+  /**
+   * Posts a signup whose customer row the test holds locked, starts a worker, and returns once the
+   * job is inside its first attempt, frozen on that lock.
+   */
+  async function jobFrozenMidway(userId: string) {
+    await sql`insert into customers (external_id, email) values (${userId}, ${`${userId}@example.com`})`;
     const holder = await sql.reserve();
     await holder`begin`;
-    await holder`select id from customers where external_id = 'u-kill' for update`;
-
+    await holder`select id from customers where external_id = ${userId} for update`;
     const app = newApp({
       config: parseConfig({ APP_API_KEYS: API_KEY, QUEUE_PREFIX: prefix }),
       db: handle.db,
@@ -83,31 +89,45 @@ describe("a worker killed with SIGKILL mid-job", () => {
       checkReady: async () => {},
     });
     const req = appEventRequest({
-      payload: { type: "user.signed_up", data: { userId: "u-kill", email: "kill@example.com" } },
+      payload: { type: "user.signed_up", data: { userId, email: `${userId}@example.com` } },
       apiKey: API_KEY,
     });
     const res = await app.request("/v1/events", { method: "POST", body: req.body, headers: req.headers });
     const { eventId } = (await res.json()) as { eventId: string };
-
-    const first = startWorker();
+    const worker = startWorker();
     await until(async () => {
       const [row] = await sql`select attempts from deliveries where event_id = ${eventId}`;
       return row?.attempts === 1;
     }, "the first attempt to start");
-    const job = await registry.get("crm-sync").getJob(jobIdFor(eventId));
-    expect(await job?.getState()).toBe("active");
+    expect(await jobState(eventId)).toBe("active");
+    const release = async () => {
+      await holder`commit`;
+      holder.release();
+    };
+    return { eventId, worker, release };
+  }
 
+  it("SIGTERM lets the job in flight finish before the process exits", async () => {
+    const { eventId, worker, release } = await jobFrozenMidway("u-term");
+    worker.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(worker.child.exitCode).toBeNull();
+    await release();
+    const [code] = await once(worker.child, "exit");
+    expect(code).toBe(0);
+    expect(await jobState(eventId)).toBe("completed");
+    const [delivery] = await sql`select status, attempts from deliveries where event_id = ${eventId}`;
+    expect(delivery).toMatchObject({ status: "completed", attempts: 1 });
+  });
+
+  it("SIGKILL gives the job back, and its effect happens exactly once", async () => {
+    const { eventId, worker: first, release } = await jobFrozenMidway("u-kill");
     first.child.kill("SIGKILL");
     await once(first.child, "exit");
-    await holder`commit`;
-    holder.release();
+    await release();
 
     const second = startWorker();
-    await until(
-      async () =>
-        (await registry.get("crm-sync").getJob(jobIdFor(eventId)))?.getState().then((s) => s === "completed") ?? false,
-      "the job to complete after the restart",
-    );
+    await until(async () => (await jobState(eventId)) === "completed", "the job to complete after the restart");
 
     const contacts =
       await sql`select c.writes from crm_contacts c join customers u on u.id = c.customer_id where u.external_id = 'u-kill'`;
@@ -124,6 +144,5 @@ describe("a worker killed with SIGKILL mid-job", () => {
     second.child.kill("SIGTERM");
     const [code] = await once(second.child, "exit");
     expect(code).toBe(0);
-    await sql.end();
   });
 });
