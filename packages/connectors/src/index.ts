@@ -6,6 +6,8 @@ export {
   localCrm,
   type WriteOptions,
 } from "./crm.ts";
+export { callProvider, commonFailure, type HttpCall, type HttpResult, retryAfterMs } from "./http.ts";
+export { type HubspotOptions, hubspotCrm } from "./hubspot.ts";
 export { rulesClassifier } from "./rules-classifier.ts";
 export { localDesk, type Priority, type SupportAdapter, type TicketInput } from "./support.ts";
 export {

@@ -1,3 +1,5 @@
+export { type FakeContact, FakeHubspot } from "./fakes/hubspot.ts";
+export { FakeServer, type Fault, type JsonReply, type Received, type Route } from "./fakes/server.ts";
 export {
   type BillingFixture,
   checkoutCompleted,

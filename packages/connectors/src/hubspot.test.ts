@@ -1,0 +1,82 @@
+import { PermanentError, RetryableError } from "@switchyard/events";
+import { FakeHubspot } from "@switchyard/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ContactInput } from "./crm.ts";
+import { hubspotCrm } from "./hubspot.ts";
+
+const contact: ContactInput = {
+  customerId: "0b6f0f5e-1111-4aaa-8bbb-123456789abc",
+  email: "Ada@Example.com",
+  externalId: "u-1",
+  lifecycleStage: "past_due",
+  plan: "pro",
+};
+
+describe("HubSpot CRM adapter against the fake", () => {
+  let fake: FakeHubspot;
+  beforeAll(async () => {
+    fake = await FakeHubspot.start({ token: "pat-test" });
+  });
+  afterEach(() => fake.heal());
+  afterAll(() => fake.close());
+
+  const crm = (token = "pat-test") => hubspotCrm({ token, baseUrl: fake.url, timeoutMs: 300 });
+  const write = (key = "evt-1-contact") => crm().upsertContact(contact, { idempotencyKey: key });
+  const failure = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error("expected a failure");
+  };
+
+  it("upserts one contact by email with stage and plan, sending the idempotency key", async () => {
+    const first = await write();
+    const again = await write();
+    expect(first).toMatchObject({ created: true });
+    expect(again).toMatchObject({ contactId: first.contactId, created: false });
+    expect(fake.contacts.size).toBe(1);
+    expect(fake.contacts.get("ada@example.com")?.properties).toMatchObject({
+      lifecyclestage: "customer",
+      switchyard_lifecycle: "past_due",
+      switchyard_plan: "pro",
+      switchyard_user_id: "u-1",
+    });
+    expect(fake.upserts().map((r) => r.headers["idempotency-key"])).toEqual(["evt-1-contact", "evt-1-contact"]);
+  });
+
+  it.each([
+    ["a timeout", () => fake.fail({ hang: true }), RetryableError, "crm_timeout", undefined],
+    [
+      "a 429 with Retry-After",
+      () => fake.rateLimit("TEN_SECONDLY_ROLLING", { retryAfterSeconds: 3 }),
+      RetryableError,
+      "rate_limited",
+      3_000,
+    ],
+    ["a 429 without Retry-After", () => fake.rateLimit("TEN_SECONDLY_ROLLING"), RetryableError, "rate_limited", 10_000],
+    ["a DAILY 429", () => fake.rateLimit("DAILY"), PermanentError, "rate_limited", undefined],
+    ["a 5xx", () => fake.fail({ status: 502 }), RetryableError, "upstream_unavailable", undefined],
+    ["a 401", () => fake.fail({ status: 401 }), PermanentError, "auth_failed", undefined],
+  ])("maps %s to its reason code", async (_label, inject, type, reason, retryAfter) => {
+    inject();
+    const err = await failure(write());
+    expect(err).toBeInstanceOf(type);
+    expect((err as RetryableError).reason).toBe(reason);
+    if (retryAfter !== undefined) expect((err as RetryableError).retryAfterMs).toBe(retryAfter);
+  });
+
+  it("treats a wrong token as auth_failed, permanently", async () => {
+    const err = await failure(crm("pat-wrong").upsertContact(contact, { idempotencyKey: "k" }));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).reason).toBe("auth_failed");
+    expect(err.message).not.toContain("pat-wrong");
+  });
+
+  it("handles a 207 partial failure per item", async () => {
+    const err = await failure(crm().upsertContact({ ...contact, email: "not-an-email" }, { idempotencyKey: "k2" }));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toMatch(/refused the contact: invalid email/);
+  });
+});
