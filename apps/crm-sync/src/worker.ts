@@ -1,10 +1,17 @@
-import { localCrm } from "@switchyard/connectors";
+import { hubspotCrm, localCrm } from "@switchyard/connectors";
 import { recordSignup, syncContact } from "@switchyard/domain";
 import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** Signups and billing changes -> exactly one CRM contact per customer. */
-export const crmSync = defineWorker("crm-sync", ({ db }) => {
-  const crm = localCrm(db);
+export const crmSync = defineWorker("crm-sync", ({ db, config }) => {
+  // A HubSpot token switches from the embedded CRM to HubSpot; the base URL lets tests use the fake.
+  const crm = config.HUBSPOT_ACCESS_TOKEN
+    ? hubspotCrm({
+        token: config.HUBSPOT_ACCESS_TOKEN,
+        baseUrl: config.HUBSPOT_API_BASE,
+        timeoutMs: config.PROVIDER_TIMEOUT_MS,
+      })
+    : localCrm(db);
   const sync = (customerId: string, ctx: JobContext) =>
     syncContact(db, crm, customerId, {
       eventId: ctx.eventId,

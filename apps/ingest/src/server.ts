@@ -16,11 +16,7 @@ export async function startIngest(opts: { config: Config; dbHandle: DbHandle; lo
   const { config, dbHandle, logger } = opts;
   const redis = createRedis(config.REDIS_URL, "producer");
   redis.on("error", (err) => logger.debug("redis connection error", { err }));
-  const registry = new QueueRegistry({
-    connection: redis,
-    prefix: config.QUEUE_PREFIX,
-    onError: (err) => logger.debug("queue connection error", { err }),
-  });
+  const registry = QueueRegistry.fromConfig(config, redis, (err) => logger.debug("queue connection error", { err }));
   const dispatcher = createDispatcher({ db: dbHandle.db, registry });
   const relay = createRelay({
     db: dbHandle.db,

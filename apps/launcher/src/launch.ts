@@ -1,3 +1,4 @@
+import { type AdminCredentials, startAdmin } from "@switchyard/admin";
 import { aiTriage } from "@switchyard/ai-triage";
 import { billingSync } from "@switchyard/billing-sync";
 import type { Config, Logger } from "@switchyard/config";
@@ -9,19 +10,23 @@ import { supportContext } from "@switchyard/support-context";
 
 export interface Launched {
   ingestPort: number;
+  adminPort: number;
   close(): Promise<void>;
 }
 
 /** Everything in one process: migrations first, then ingest (with its relay) and every worker. */
-export async function launch(config: Config, logger: Logger): Promise<Launched> {
+export async function launch(config: Config, logger: Logger, credentials: AdminCredentials): Promise<Launched> {
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   await runMigrations(dbHandle);
   logger.info("database ready", { kind: dbHandle.kind });
   const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], { config, logger, dbHandle });
   const ingest = await startIngest({ config, dbHandle, logger: logger.child({ app: "ingest" }) });
+  const admin = await startAdmin({ config, dbHandle, logger: logger.child({ app: "admin" }), credentials });
   return {
     ingestPort: ingest.port,
+    adminPort: admin.port,
     async close() {
+      await admin.close();
       await ingest.close();
       await workers.close();
       await dbHandle.close();

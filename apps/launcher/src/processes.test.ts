@@ -106,11 +106,14 @@ describe("processes", () => {
       QUEUE_PREFIX: prefix,
       DATA_DIR: dataDir,
       INGEST_PORT: String(port),
+      ADMIN_PORT: String(await freePort()),
       APP_API_KEYS: API_KEY,
     });
     cleanups.push(() => proc.stop());
     await proc.waitFor("switchyard running");
     expect(proc.output()).toContain('"kind":"pglite"');
+    // No admin credentials in development: a one-off token is printed, never a credential-less admin.
+    expect(proc.output()).toMatch(/development token: dev_\S{20,}/);
     const eventId = await postSignup(port, "u-start");
     await waitForJobState(queuesFor(prefix), "crm-sync", eventId, "completed");
     await proc.waitFor(eventId);

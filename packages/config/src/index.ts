@@ -7,5 +7,6 @@ export {
   parseConfig,
   secretValues,
 } from "./config.ts";
-export { createLogger, type Logger, type LoggerOptions, type LogLevel } from "./logger.ts";
+export { createLogger, type Logger, type LoggerOptions, type LogLevel, redact } from "./logger.ts";
 export { ConfigSchema } from "./schema.ts";
+export { safeEqual } from "./secrets.ts";

@@ -19,6 +19,13 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/** Replaces every secret value in `text`; longest first, so a secret inside another still goes. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.replaceAll(secret, "[redacted]");
+  return out;
+}
+
 /** One JSON object per line; every configured secret value is replaced wherever it appears. */
 export function createLogger(opts: LoggerOptions, bindings: Fields = {}): Logger {
   const min = RANK[opts.level ?? "info"];

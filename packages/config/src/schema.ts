@@ -50,6 +50,13 @@ export const ConfigSchema = z
     ADMIN_USER: optionalText,
     ADMIN_PASSWORD: optionalText,
     ALERT_WEBHOOK_URL: z.url().optional(),
+    /** After an alert for a reason, further failures of it are counted, not sent, for this long. */
+    ALERT_WINDOW_MS: z.coerce.number().int().min(1_000).default(300_000),
+    /** Overrides the job catalog's retry settings (first backoff delay, attempts) for every queue. */
+    RETRY_BACKOFF_MS: z.coerce.number().int().min(1).optional(),
+    RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).optional(),
+    /** Deadline for one call to a provider's API. */
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(10),
     /** How long a job's lock lives; a worker that dies mid-job gives its job back after this. */
     WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),

@@ -103,6 +103,7 @@ CREATE TABLE "failures" (
 	"reason" text NOT NULL,
 	"status" text DEFAULT 'open' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
+	"occurrences" integer DEFAULT 1 NOT NULL,
 	"last_error" text,
 	"payload" jsonb,
 	"note" text,

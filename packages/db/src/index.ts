@@ -1,4 +1,5 @@
 export { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
+export { type AuditEntry, listAudit, writeAudit } from "./audit-repo.ts";
 export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
 export {
   claimUnenqueued,
@@ -11,6 +12,16 @@ export {
   recordEvent,
   releaseClaims,
 } from "./events-repo.ts";
+export {
+  type FailureFilter,
+  type FailureRow,
+  getFailure,
+  markFailures,
+  type NewFailure,
+  recordFailure,
+  resolveFailure,
+  searchFailures,
+} from "./failures-repo.ts";
 export { completeDelivery, isDelivered, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";
 export type { EventStatus, FailureStatus, TimelineKind } from "./schema.ts";

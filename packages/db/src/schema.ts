@@ -81,6 +81,8 @@ export const failures = pgTable(
     reason: text("reason").notNull(),
     status: text("status").$type<FailureStatus>().notNull().default("open"),
     attempts: integer("attempts").notNull().default(0),
+    /** How many times this job has landed in a failure queue (a re-drive can fail again). */
+    occurrences: integer("occurrences").notNull().default(1),
     lastError: text("last_error"),
     payload: jsonb("payload"),
     note: text("note"),

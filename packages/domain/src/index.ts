@@ -3,6 +3,7 @@ export { type BillingFacts, checkoutFacts, invoiceFacts, refundFacts, subscripti
 export { recordSignup, syncContact } from "./crm-sync.ts";
 export { type Customer, type CustomerKeys, findCustomer, lockCustomer, normalizeEmail } from "./customers.ts";
 export { isEntitled, lifecycleStage, paymentOutstanding, STATUS_RANK } from "./lifecycle.ts";
+export { overrideCustomerStatus, type StatusOverride } from "./overrides.ts";
 export { attachContext, buildContext, contextKey, renderContext, type SupportContext } from "./support-context.ts";
 export {
   customerForTicket,

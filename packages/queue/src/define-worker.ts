@@ -1,5 +1,5 @@
 import type { Config, Logger } from "@switchyard/config";
-import { completeDelivery, type Db, isDelivered, startDelivery } from "@switchyard/db";
+import { completeDelivery, type Db, isDelivered, resolveFailure, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
   JOB_CATALOG,
@@ -7,10 +7,13 @@ import {
   type JobPayload,
   PermanentError,
   RetryableError,
+  reasonOf,
   type WorkQueue,
 } from "@switchyard/events";
-import { type Job, UnrecoverableError } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { ZodType } from "zod";
+import type { Alerter } from "./alerts.ts";
+import { routeFailure } from "./failure-routing.ts";
 import type { QueueRegistry } from "./registry.ts";
 
 export interface JobContext {
@@ -37,6 +40,7 @@ export interface WorkerDeps {
   db: Db;
   logger: Logger;
   registry: QueueRegistry;
+  alerter?: Alerter;
 }
 
 export type Handlers<Q extends WorkQueue> = {
@@ -65,18 +69,16 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
   const handlers = def.create(deps) as Record<string, (payload: unknown, ctx: JobContext) => Promise<unknown>>;
   const schemas = spec.jobs as Record<string, ZodType>;
 
-  return async (job) => {
+  async function run(job: Job): Promise<unknown> {
     const envelope = EventEnvelope.safeParse(job.data);
-    if (!envelope.success)
-      throw permanent(new PermanentError("invalid_payload", `job ${job.id}: not an event envelope`));
+    if (!envelope.success) throw new PermanentError("invalid_payload", `job ${job.id}: not an event envelope`);
     const schema = schemas[job.name];
     const handler = handlers[job.name];
-    if (!schema || !handler)
-      throw permanent(new PermanentError("invalid_payload", `${def.queue} has no job named ${job.name}`));
+    if (!schema || !handler) throw new PermanentError("invalid_payload", `${def.queue} has no job named ${job.name}`);
     const payload = schema.safeParse(envelope.data.payload);
     if (!payload.success) {
       const detail = payload.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`);
-      throw permanent(new PermanentError("invalid_payload", `${job.name}: ${detail.join("; ")}`));
+      throw new PermanentError("invalid_payload", `${job.name}: ${detail.join("; ")}`);
     }
 
     const { eventId } = envelope.data;
@@ -113,17 +115,35 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       await completeDelivery(deps.db, consumer, eventId, result ?? null);
       logger.info("job completed", { attempt });
       return result;
-    } catch (err) {
-      if (err instanceof PermanentError) throw permanent(err);
-      if (err instanceof RetryableError) throw new Error(`${err.reason}: ${err.message}`, { cause: err });
-      throw err;
     } finally {
       clearTimeout(timer);
     }
-  };
-}
+  }
 
-/** BullMQ skips the remaining attempts for UnrecoverableError; the reason code leads the message. */
-function permanent(err: PermanentError): UnrecoverableError {
-  return new UnrecoverableError(`${err.reason}: ${err.message}`);
+  return async (job) => {
+    try {
+      const result = await run(job);
+      // A re-driven job that now succeeds closes its failure.
+      await resolveFailure(deps.db, def.queue, String(job.id));
+      return result;
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      const permanent = error instanceof PermanentError;
+      const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!last && error instanceof RetryableError && error.retryAfterMs !== undefined) {
+        // The provider said when to come back: pause the whole queue that long, and keep the attempt.
+        await deps.registry.get(def.queue).rateLimit(Math.max(1, error.retryAfterMs));
+        throw Worker.RateLimitError();
+      }
+      const reason = reasonOf(error);
+      if (last) {
+        await routeFailure(deps, { queue: def.queue, job, reason, error }).catch((routingError: unknown) =>
+          deps.logger.error("could not park a failed job", { queue: def.queue, jobId: job.id, err: routingError }),
+        );
+      }
+      const message = `${reason}: ${error.message}`;
+      // BullMQ skips the remaining attempts for UnrecoverableError; the reason code leads the message.
+      throw permanent ? new UnrecoverableError(message) : new Error(message, { cause: error });
+    }
+  };
 }

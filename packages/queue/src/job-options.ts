@@ -5,12 +5,17 @@ import type { JobsOptions } from "bullmq";
 export const KEEP_COMPLETED = { age: 7 * 24 * 3600, count: 100_000 };
 export const KEEP_FAILED = { age: 30 * 24 * 3600 };
 
-/** Retry settings come from the job catalog; jitter spreads a burst of retries apart. */
-export function jobOptionsFor(queue: WorkQueue): JobsOptions {
+export interface RetryOverrides {
+  attempts?: number | undefined;
+  backoffMs?: number | undefined;
+}
+
+/** Retry settings come from the job catalog (or the operator's overrides); jitter spreads retries. */
+export function jobOptionsFor(queue: WorkQueue, overrides: RetryOverrides = {}): JobsOptions {
   const spec = JOB_CATALOG[queue];
   return {
-    attempts: spec.attempts,
-    backoff: { type: "exponential", delay: spec.backoffMs, jitter: 0.5 },
+    attempts: overrides.attempts ?? spec.attempts,
+    backoff: { type: "exponential", delay: overrides.backoffMs ?? spec.backoffMs, jitter: 0.5 },
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   };

@@ -1,19 +1,22 @@
-import { WORK_QUEUES, type WorkQueue } from "@switchyard/events";
+import type { Config } from "@switchyard/config";
+import { failureQueueName, REASON_CODES, type ReasonCode, WORK_QUEUES, type WorkQueue } from "@switchyard/events";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { jobOptionsFor } from "./job-options.ts";
+import { jobOptionsFor, type RetryOverrides } from "./job-options.ts";
 
 export interface QueueRegistryOptions {
   connection: Redis;
   prefix: string;
   /** Connection errors while Redis is away; callers decide how loudly to report them. */
   onError?: (err: Error) => void;
+  retry?: RetryOverrides;
 }
 
-/** The work queues, created once per process on one shared producer connection. */
+/** The work queues and the failure queues, created once per process on one producer connection. */
 export class QueueRegistry {
   readonly prefix: string;
   private readonly queues = new Map<WorkQueue, Queue>();
+  private readonly failureQueues = new Map<ReasonCode, Queue>();
 
   constructor(opts: QueueRegistryOptions) {
     this.prefix = opts.prefix;
@@ -21,12 +24,42 @@ export class QueueRegistry {
       const queue = new Queue(name, {
         connection: opts.connection,
         prefix: opts.prefix,
-        defaultJobOptions: jobOptionsFor(name),
+        defaultJobOptions: jobOptionsFor(name, opts.retry),
       });
       // Without a listener the emitter would print every reconnect failure to stderr.
       queue.on("error", opts.onError ?? (() => {}));
       this.queues.set(name, queue);
     }
+    for (const reason of REASON_CODES) {
+      // A parked failure is kept until an operator retries or discards it.
+      const queue = new Queue(failureQueueName(reason), {
+        connection: opts.connection,
+        prefix: opts.prefix,
+        defaultJobOptions: { attempts: 1, removeOnComplete: { age: 30 * 24 * 3600 }, removeOnFail: false },
+      });
+      queue.on("error", opts.onError ?? (() => {}));
+      this.failureQueues.set(reason, queue);
+    }
+  }
+
+  failure(reason: ReasonCode): Queue {
+    const queue = this.failureQueues.get(reason);
+    if (!queue) throw new Error(`unknown failure reason ${reason}`);
+    return queue;
+  }
+
+  failures(): Queue[] {
+    return [...this.failureQueues.values()];
+  }
+
+  /** The registry a process builds from its configuration (prefix and retry overrides). */
+  static fromConfig(config: Config, connection: Redis, onError?: (err: Error) => void): QueueRegistry {
+    return new QueueRegistry({
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      retry: { attempts: config.RETRY_ATTEMPTS, backoffMs: config.RETRY_BACKOFF_MS },
+      ...(onError ? { onError } : {}),
+    });
   }
 
   get(name: WorkQueue): Queue {
@@ -40,6 +73,6 @@ export class QueueRegistry {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all().map((q) => q.close()));
+    await Promise.all([...this.all(), ...this.failures()].map((q) => q.close()));
   }
 }

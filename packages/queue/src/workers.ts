@@ -2,6 +2,7 @@ import { type Config, createLogger, type Logger, secretValues } from "@switchyar
 import { createDb, type DbHandle } from "@switchyard/db";
 import type { WorkQueue } from "@switchyard/events";
 import { Worker } from "bullmq";
+import { createAlerter } from "./alerts.ts";
 import { createProcessor, type WorkerDefinition } from "./define-worker.ts";
 import { createRedis } from "./redis.ts";
 import { QueueRegistry } from "./registry.ts";
@@ -24,12 +25,19 @@ export async function startWorkers(
   const { config } = opts;
   const producer = createRedis(config.REDIS_URL, "producer");
   producer.on("error", (err) => opts.logger.debug("redis connection error", { err }));
-  const registry = new QueueRegistry({ connection: producer, prefix: config.QUEUE_PREFIX });
+  const registry = QueueRegistry.fromConfig(config, producer);
+  const alerter = createAlerter({
+    redis: producer,
+    prefix: config.QUEUE_PREFIX,
+    logger: opts.logger.child({ component: "alerts" }),
+    webhookUrl: config.ALERT_WEBHOOK_URL,
+    windowMs: config.ALERT_WINDOW_MS,
+  });
   const running = defs.map((def) => {
     const logger = opts.logger.child({ worker: def.queue });
     const connection = createRedis(config.REDIS_URL, "worker");
     connection.on("error", (err) => logger.debug("redis connection error", { err }));
-    const processor = createProcessor(def, { config, db: opts.dbHandle.db, logger, registry });
+    const processor = createProcessor(def, { config, db: opts.dbHandle.db, logger, registry, alerter });
     const worker = new Worker(def.queue, processor, {
       connection,
       prefix: config.QUEUE_PREFIX,
@@ -38,7 +46,7 @@ export async function startWorkers(
       stalledInterval: config.WORKER_LOCK_MS,
     });
     worker.on("failed", (job, err) =>
-      logger.warn("job failed", { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err }),
+      logger.warn("job attempt failed", { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err }),
     );
     worker.on("error", (err) => logger.error("worker error", { err }));
     return { worker, connection };

@@ -1,11 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 
-/** Constant-time string equality; hashing first makes unequal lengths safe to compare too. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash("sha256").update(a).digest();
-  const hb = createHash("sha256").update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
+export { safeEqual } from "@switchyard/config";
 
 export function hmacBase64(key: string | Buffer, content: string): string {
   return createHmac("sha256", key).update(content).digest("base64");

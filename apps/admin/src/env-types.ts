@@ -1,0 +1,26 @@
+import type { Config, Logger } from "@switchyard/config";
+import type { Db } from "@switchyard/db";
+import type { Dispatcher, QueueRegistry } from "@switchyard/queue";
+
+export interface AdminCredentials {
+  token?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+}
+
+export interface AdminDeps {
+  config: Config;
+  db: Db;
+  registry: QueueRegistry;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  credentials: AdminCredentials;
+}
+
+export type AdminEnv = {
+  Variables: {
+    requestId: string;
+    /** Who is acting, for the audit log: the basic-auth user, or "token". */
+    actor: string;
+  };
+};

@@ -1,0 +1,4 @@
+export { newAdminApp } from "./app.ts";
+export { adminCredentials, type CredentialsResult } from "./credentials.ts";
+export type { AdminCredentials, AdminDeps, AdminEnv } from "./env-types.ts";
+export { type AdminServer, startAdmin } from "./server.ts";
