@@ -7,9 +7,9 @@ interface Report {
   success: boolean;
   numPassedTests: number;
   numFailedTests: number;
-  numFailedTestSuites: number;
   numPendingTests: number;
   numTodoTests: number;
+  testResults: { name: string; status: string; assertionResults: unknown[]; message?: string }[];
 }
 
 const reports = ["apps", "packages"].flatMap((group) =>
@@ -24,16 +24,17 @@ const turbo = spawnSync("turbo", ["run", "test", "--concurrency=2", "--continue"
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-let failedSuites = 0;
+/** Test files that failed before running a test (an import error, a crash in a hook). */
+const unloaded: string[] = [];
 for (const file of reports) {
   if (!existsSync(file)) continue;
   const r = JSON.parse(readFileSync(file, "utf8")) as Report;
   passed += r.numPassedTests;
   failed += r.numFailedTests;
-  failedSuites += r.numFailedTestSuites;
+  for (const t of r.testResults) if (t.status === "failed" && t.assertionResults.length === 0) unloaded.push(t.name);
   skipped += r.numPendingTests + r.numTodoTests;
 }
-const ok = turbo.status === 0 && failed === 0 && failedSuites === 0 && passed > 0;
-if (failedSuites > 0) process.stdout.write(`test files that failed to run: ${failedSuites}\n`);
+const ok = turbo.status === 0 && failed === 0 && unloaded.length === 0 && passed > 0;
+for (const name of unloaded) process.stdout.write(`test file failed before running any test: ${name}\n`);
 process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(ok ? 0 : 1);

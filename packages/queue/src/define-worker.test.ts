@@ -52,7 +52,9 @@ describe("defineWorker runtime", () => {
     });
     return event;
   }
-  const fakeJob = (name: string, data: unknown) => ({ id: `job-${seq++}`, name, data }) as unknown as Job;
+  /** A job as BullMQ hands it to the processor: first attempt of three. */
+  const fakeJob = (name: string, data: unknown) =>
+    ({ id: `job-${seq++}`, name, data, attemptsMade: 0, opts: { attempts: 3 } }) as unknown as Job;
   const envelope = (eventId: string, payload: unknown) => ({
     eventId,
     source: "app",
