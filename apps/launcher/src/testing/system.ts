@@ -1,3 +1,4 @@
+import { adminCredentials, startAdmin } from "@switchyard/admin";
 import { aiTriage } from "@switchyard/ai-triage";
 import { billingSync } from "@switchyard/billing-sync";
 import { type Config, createLogger, parseConfig } from "@switchyard/config";
@@ -27,18 +28,23 @@ export interface System {
   config: Config;
   dbHandle: DbHandle;
   registry: QueueRegistry;
+  /** Base URL of the admin app, when started with `admin: true`. */
+  adminUrl: string;
   post(path: string, signed: Signed): Promise<Response>;
   /** Waits until every routed event is processed and no queue holds a job that is not finished. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Ingest plus all four workers in this process, on real Redis and a database of their own. */
-export async function startSystem(opts: {
+export interface SystemOptions {
   label: string;
   driver?: Driver;
   env?: Record<string, string>;
-}): Promise<System> {
+  admin?: boolean;
+}
+
+/** Ingest plus all four workers (and admin, on request) in this process, on real Redis and a database of their own. */
+export async function startSystem(opts: SystemOptions): Promise<System> {
   const prefix = uniquePrefix(opts.label);
   const testDb = opts.driver === "pglite" ? undefined : await createTestDatabase(opts.label);
   const config = parseConfig({
@@ -49,18 +55,25 @@ export async function startSystem(opts: {
     ZENDESK_WEBHOOK_SECRET: KEYS.zendesk,
     APP_API_KEYS: KEYS.app,
     WORKER_CONCURRENCY: "4",
+    ADMIN_PORT: "0",
     ...opts.env,
   });
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: "memory://" });
   await runMigrations(dbHandle);
-  const logger = createLogger({ name: "system-test", level: "warn" });
+  const logger = createLogger({ name: "system-test", level: "error" });
   const workers: RunningWorkers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], {
     config,
     logger,
     dbHandle,
   });
   const redis = createRedis(TEST_REDIS_URL, "producer");
-  const registry = new QueueRegistry({ connection: redis, prefix });
+  const registry = QueueRegistry.fromConfig(config, redis);
+  let admin: Awaited<ReturnType<typeof startAdmin>> | undefined;
+  if (opts.admin) {
+    const creds = adminCredentials(config);
+    if (!creds.ok) throw new Error(creds.message);
+    admin = await startAdmin({ config, dbHandle, logger, credentials: creds.credentials });
+  }
   const app = newApp({
     config,
     db: dbHandle.db,
@@ -89,6 +102,7 @@ export async function startSystem(opts: {
     config,
     dbHandle,
     registry,
+    adminUrl: admin ? `http://127.0.0.1:${admin.port}` : "",
     post: async (path, signed) =>
       app.request(`http://ingest.test${path}`, { method: "POST", body: signed.body, headers: signed.headers }),
     async waitForIdle(timeoutMs = 20_000) {
@@ -98,15 +112,15 @@ export async function startSystem(opts: {
       while (quiet < 2) {
         quiet = (await pending()) === 0 ? quiet + 1 : 0;
         if (Date.now() - start > timeoutMs) {
-          const failed = await Promise.all(WORK_QUEUES.map((q) => registry.get(q).getFailed()));
           throw new Error(
-            `system not idle after ${timeoutMs} ms; failed jobs: ${JSON.stringify(failed.flat().map((j) => [j.name, j.failedReason]))}`,
+            `system not idle after ${timeoutMs} ms; failed jobs: ${JSON.stringify(await failedJobs(registry))}`,
           );
         }
         await new Promise((r) => setTimeout(r, 50));
       }
     },
     async close() {
+      await admin?.close();
       await workers.close();
       await registry.close();
       redis.disconnect();
@@ -117,12 +131,27 @@ export async function startSystem(opts: {
   };
 }
 
-export async function failedJobs(system: System) {
-  const failed = await Promise.all(WORK_QUEUES.map((q) => system.registry.get(q).getFailed()));
+export async function failedJobs(target: System | QueueRegistry) {
+  const registry = target instanceof QueueRegistry ? target : target.registry;
+  const failed = await Promise.all(WORK_QUEUES.map((q) => registry.get(q).getFailed()));
   return failed.flat().map((j) => ({ queue: j.queueName, name: j.name, reason: j.failedReason }));
 }
 
 export async function customerByEmail(system: System, email: string) {
   const [row] = await system.dbHandle.db.select().from(schema.customers).where(eq(schema.customers.email, email));
   return row;
+}
+
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
