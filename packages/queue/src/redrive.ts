@@ -48,7 +48,12 @@ export async function startFailureWorkers(opts: {
   const connection = createRedis(opts.config.REDIS_URL, "worker");
   connection.on("error", (err) => logger.debug("redis connection error", { err }));
   const process = async (job: Job<ParkedFailure>) => {
-    if (job.attemptsMade === 0) throw new UnrecoverableError(job.data.lastError);
+    if (job.attemptsMade === 0) {
+      const parkedError = new UnrecoverableError(job.data.lastError);
+      // The parker's own stack says nothing about the failure; show the reason alone.
+      parkedError.stack = `${job.data.lastError}\n(original job ${job.data.originQueue}/${job.data.originJobId}, ${job.data.attempts} attempt(s))`;
+      throw parkedError;
+    }
     const outcome = await redrive(opts.db, opts.registry, job.data);
     logger.info("failure re-driven", { failureId: job.data.failureId, queue: job.data.originQueue, outcome });
     return { outcome };
