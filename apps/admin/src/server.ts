@@ -32,7 +32,7 @@ export async function startAdmin(opts: {
     logger,
     credentials: opts.credentials,
   });
-  const server = serve({ fetch: app.fetch, port: config.ADMIN_PORT, hostname: "127.0.0.1" }) as Server;
+  const server = serve({ fetch: app.fetch, port: config.ADMIN_PORT, hostname: config.ADMIN_BIND }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

@@ -29,6 +29,8 @@ export const ConfigSchema = z
     DATA_DIR: z.string().min(1).default("./.data"),
     INGEST_PORT: port.default(3000),
     ADMIN_PORT: port.default(3001),
+    /** Admin listens on loopback unless told otherwise (a container needs 0.0.0.0 behind its port mapping). */
+    ADMIN_BIND: z.string().min(1).default("127.0.0.1"),
     INGEST_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     RELAY_INTERVAL_MS: ms.default(5_000),
     RELAY_GRACE_MS: ms.default(10_000),
