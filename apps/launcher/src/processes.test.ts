@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,49 +12,10 @@ import {
   uniquePrefix,
 } from "@switchyard/testkit";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "./testing/processes.ts";
 
 const entry = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const API_KEY = "sy_test_launcher_key_123";
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  waitFor(text: string, timeoutMs?: number): Promise<void>;
-  stop(): Promise<number | null>;
-}
-
-function run(script: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [script], {
-    env: { LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  return {
-    child,
-    output: () => out,
-    async waitFor(text, timeoutMs = 20_000) {
-      const start = Date.now();
-      while (!out.includes(text)) {
-        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before "${text}":\n${out}`);
-        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for "${text}":\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      const [code] = await exited;
-      return code as number | null;
-    },
-  };
-}
 
 async function waitForJobState(registry: QueueRegistry, queue: "crm-sync", eventId: string, state: string) {
   for (let i = 0; i < 200; i++) {

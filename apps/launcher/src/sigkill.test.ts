@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { createLogger, parseConfig } from "@switchyard/config";
@@ -16,6 +15,7 @@ import {
 } from "@switchyard/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Proc, run } from "./testing/processes.ts";
 
 const CRM_WORKER = fileURLToPath(new URL("../../crm-sync/src/main.ts", import.meta.url));
 const API_KEY = "sy_sigkill_test_key_0123";
@@ -27,7 +27,7 @@ describe("worker processes stopped mid-job", () => {
   let sql: postgres.Sql;
   const prefix = uniquePrefix("sigkill");
   const redis = createRedis(TEST_REDIS_URL, "producer");
-  const children: ChildProcess[] = [];
+  const workers: Proc[] = [];
 
   beforeAll(async () => {
     testDb = await createTestDatabase("sigkill");
@@ -37,7 +37,7 @@ describe("worker processes stopped mid-job", () => {
     sql = postgres(testDb.url, { max: 3, onnotice: () => {} });
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGKILL");
     await sql.end();
     await registry.close();
     redis.disconnect();
@@ -46,20 +46,10 @@ describe("worker processes stopped mid-job", () => {
     await deleteKeysWithPrefix(prefix);
   });
 
-  function startWorker() {
-    const child = spawn(process.execPath, [CRM_WORKER], {
-      env: { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: "1500", LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout?.on("data", (d) => {
-      out += d;
-    });
-    child.stderr?.on("data", (d) => {
-      out += d;
-    });
-    children.push(child);
-    return { child, output: () => out };
+  function startWorker(): Proc {
+    const worker = run(CRM_WORKER, { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: "1500" });
+    workers.push(worker);
+    return worker;
   }
 
   async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {

@@ -1,46 +1,27 @@
 import { createLogger, parseConfig } from "@switchyard/config";
-import { createDb, type DbHandle, eq, recordEvent, runMigrations, schema } from "@switchyard/db";
+import { eq, recordEvent, schema } from "@switchyard/db";
 import { jobIdFor, PermanentError, RetryableError } from "@switchyard/events";
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  uniquePrefix,
-} from "@switchyard/testkit";
+import { TEST_REDIS_URL } from "@switchyard/testkit";
 import { type Job, QueueEvents, UnrecoverableError } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProcessor, defineWorker, type JobContext } from "./define-worker.ts";
 import { createRedis } from "./redis.ts";
-import { QueueRegistry } from "./registry.ts";
+import { type QueueFixture, queueFixture } from "./testing/fixture.ts";
 import { startWorkers } from "./workers.ts";
 
 describe("defineWorker runtime", () => {
-  let testDb: TestDatabase;
-  let handle: DbHandle;
-  let registry: QueueRegistry;
-  const prefix = uniquePrefix("runtime");
-  const redis = createRedis(TEST_REDIS_URL, "producer");
+  let fx: QueueFixture;
   const logger = createLogger({ name: "runtime-test", level: "silent" });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase("runtime");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
-    registry = new QueueRegistry({ connection: redis, prefix });
+    fx = await queueFixture("runtime");
   });
-  afterAll(async () => {
-    await registry.close();
-    redis.disconnect();
-    await handle.close();
-    await testDb.drop();
-    await deleteKeysWithPrefix(prefix);
-  });
+  afterAll(() => fx.close());
 
-  const config = () => parseConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix });
+  const config = () => parseConfig({ DATABASE_URL: fx.databaseUrl, QUEUE_PREFIX: fx.prefix });
   let seq = 0;
   async function recorded() {
-    const { event } = await recordEvent(handle.db, {
+    const { event } = await recordEvent(fx.handle.db, {
       source: "app",
       sourceEventId: `rt-${seq++}`,
       type: "app.user.signed_up",
@@ -73,7 +54,7 @@ describe("defineWorker runtime", () => {
       "hubspot.contact.propertyChange": none,
     }));
   }
-  const deps = () => ({ config: config(), db: handle.db, logger, registry });
+  const deps = () => ({ config: config(), db: fx.handle.db, logger, registry: fx.registry });
 
   it("fails a payload that does not match the catalog permanently, as invalid_payload", async () => {
     const event = await recorded();
@@ -115,9 +96,12 @@ describe("defineWorker runtime", () => {
     await expect(run(job)).resolves.toEqual({ skipped: "already delivered" });
     expect(attempts).toEqual([1, 2]);
     expect(new Set(keys)).toEqual(new Set([`${event.id}-contact`]));
-    const [delivery] = await handle.db.select().from(schema.deliveries).where(eq(schema.deliveries.eventId, event.id));
+    const [delivery] = await fx.handle.db
+      .select()
+      .from(schema.deliveries)
+      .where(eq(schema.deliveries.eventId, event.id));
     expect(delivery).toMatchObject({ consumer: "crm-sync/app.user.signed_up", status: "completed", attempts: 2 });
-    const [row] = await handle.db.select().from(schema.events).where(eq(schema.events.id, event.id));
+    const [row] = await fx.handle.db.select().from(schema.events).where(eq(schema.events.id, event.id));
     expect(row?.status).toBe("processed");
   });
 
@@ -141,15 +125,18 @@ describe("defineWorker runtime", () => {
       calls++;
       throw new PermanentError("invalid_payload", "nope");
     });
-    const workers = await startWorkers([def], { config: config(), logger, dbHandle: handle });
-    const events = new QueueEvents("crm-sync", { connection: createRedis(TEST_REDIS_URL, "worker"), prefix });
+    const workers = await startWorkers([def], { config: config(), logger, dbHandle: fx.handle });
+    const events = new QueueEvents("crm-sync", {
+      connection: createRedis(TEST_REDIS_URL, "worker"),
+      prefix: fx.prefix,
+    });
     await events.waitUntilReady();
-    const job = await registry
+    const job = await fx.registry
       .get("crm-sync")
       .add("app.user.signed_up", envelope(event.id, event.payload), { jobId: jobIdFor(event.id) });
     await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid_payload: nope/);
     expect(calls).toBe(1);
-    expect((await registry.get("crm-sync").getJob(jobIdFor(event.id)))?.attemptsMade).toBe(1);
+    expect((await fx.registry.get("crm-sync").getJob(jobIdFor(event.id)))?.attemptsMade).toBe(1);
     await events.close();
     await workers.close();
   });

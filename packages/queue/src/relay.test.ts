@@ -1,42 +1,21 @@
 import { createLogger } from "@switchyard/config";
-import { createDb, type DbHandle, recordEvent, runMigrations, schema } from "@switchyard/db";
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  uniquePrefix,
-} from "@switchyard/testkit";
+import { recordEvent, schema } from "@switchyard/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher } from "./dispatch.ts";
-import { createRedis } from "./redis.ts";
-import { QueueRegistry } from "./registry.ts";
 import { createRelay } from "./relay.ts";
+import { type QueueFixture, queueFixture } from "./testing/fixture.ts";
 
 describe("dispatcher and relay", () => {
-  let testDb: TestDatabase;
-  let handle: DbHandle;
-  let registry: QueueRegistry;
-  const prefix = uniquePrefix("relay");
-  const redis = createRedis(TEST_REDIS_URL, "producer");
+  let fx: QueueFixture;
   const logger = createLogger({ name: "relay-test", level: "silent" });
 
   beforeAll(async () => {
-    testDb = await createTestDatabase("relay");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
-    registry = new QueueRegistry({ connection: redis, prefix });
+    fx = await queueFixture("relay");
   });
-  afterAll(async () => {
-    await registry.close();
-    redis.disconnect();
-    await handle.close();
-    await testDb.drop();
-    await deleteKeysWithPrefix(prefix);
-  });
+  afterAll(() => fx.close());
 
   const record = (id: string, queues: string[]) =>
-    recordEvent(handle.db, {
+    recordEvent(fx.handle.db, {
       source: "app",
       sourceEventId: id,
       type: "app.support.requested",
@@ -49,12 +28,12 @@ describe("dispatcher and relay", () => {
 
   it("dispatching the same event twice leaves one job per routed queue", async () => {
     const { event } = await record("twice", ["support-context", "ai-triage"]);
-    const dispatcher = createDispatcher({ db: handle.db, registry });
+    const dispatcher = createDispatcher({ db: fx.handle.db, registry: fx.registry });
     await dispatcher.dispatch(event);
     await dispatcher.dispatch(event);
-    expect(await registry.get("support-context").count()).toBe(1);
-    expect(await registry.get("ai-triage").count()).toBe(1);
-    const job = await registry.get("ai-triage").getJob(`evt-${event.id}`);
+    expect(await fx.registry.get("support-context").count()).toBe(1);
+    expect(await fx.registry.get("ai-triage").count()).toBe(1);
+    const job = await fx.registry.get("ai-triage").getJob(`evt-${event.id}`);
     expect(job?.data).toMatchObject({ eventId: event.id, source: "app", payload: { id: "twice" } });
   });
 
@@ -62,8 +41,8 @@ describe("dispatcher and relay", () => {
     for (let i = 0; i < 60; i++) await record(`backlog-${i}`, ["crm-sync"]);
     const make = () =>
       createRelay({
-        db: handle.db,
-        dispatcher: createDispatcher({ db: handle.db, registry }),
+        db: fx.handle.db,
+        dispatcher: createDispatcher({ db: fx.handle.db, registry: fx.registry }),
         logger,
         intervalMs: 60_000,
         graceMs: 0,
@@ -71,8 +50,8 @@ describe("dispatcher and relay", () => {
       });
     const [a, b] = await Promise.all([make().runOnce(), make().runOnce()]);
     expect(a + b).toBe(60);
-    expect(await registry.get("crm-sync").count()).toBe(60);
-    const left = await handle.db.$count(schema.events, undefined);
+    expect(await fx.registry.get("crm-sync").count()).toBe(60);
+    const left = await fx.handle.db.$count(schema.events, undefined);
     expect(left).toBe(61);
     expect(await make().runOnce()).toBe(0);
   });

@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once `text` appears in stdout or stderr; fails if the process exits first. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** One of Switchyard's entry points as a real child process, on this Node, with only `env`. */
+export function run(script: string, env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script], {
+    env: { LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  return {
+    child,
+    output: () => out,
+    async waitFor(text, timeoutMs = 20_000) {
+      const start = Date.now();
+      while (!out.includes(text)) {
+        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before "${text}":\n${out}`);
+        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for "${text}":\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
