@@ -1,33 +1,56 @@
+import { stripeBilling } from "@switchyard/connectors";
 import {
   applyBillingFacts,
   type BillingFacts,
   checkoutFacts,
+  factsFromStripe,
   invoiceFacts,
   refundFacts,
   subscriptionFacts,
 } from "@switchyard/domain";
+import type { ChargeRefunded, CheckoutSessionCompleted, InvoiceEvent, SubscriptionEvent } from "@switchyard/events";
 import { defineWorker, type JobContext } from "@switchyard/queue";
 
+type StripePayload = CheckoutSessionCompleted | SubscriptionEvent | InvoiceEvent | ChargeRefunded;
+
 /** Stripe events -> the customer's canonical billing state; lifecycle or plan changes go on to the CRM. */
-export const billingSync = defineWorker("billing-sync", ({ db }) => {
-  const apply = async (facts: BillingFacts, ctx: JobContext) => {
+export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
+  // With a key, Stripe's current objects are the truth and the event only a trigger.
+  const stripe = config.STRIPE_SECRET_KEY
+    ? stripeBilling({
+        secretKey: config.STRIPE_SECRET_KEY,
+        apiBase: config.STRIPE_API_BASE,
+        timeoutMs: config.PROVIDER_TIMEOUT_MS,
+      })
+    : undefined;
+
+  const apply = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
+    const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
     const outcome = await applyBillingFacts(db, ctx.eventId, ctx.envelope.type, facts);
+    if (stripe && e.type === "checkout.session.completed" && e.data.object.customer) {
+      // The one write to Stripe: tag the customer with our id, under a key this event always derives.
+      await stripe.linkCustomer(e.data.object.customer, outcome.customerId, {
+        idempotencyKey: ctx.idempotencyKey("link-customer"),
+      });
+    }
     // A later attempt may follow a crash after the state was written but before the CRM heard.
     if (outcome.crmRelevant || ctx.attempt > 1) {
       await ctx.emit("crm-sync", "switchyard.customer.changed", { customerId: outcome.customerId }, "crm");
     }
     return outcome;
   };
+  const subscription = (e: SubscriptionEvent, ctx: JobContext) => apply(e, () => subscriptionFacts(e), ctx);
+  const invoice = (e: InvoiceEvent, ctx: JobContext) => apply(e, () => invoiceFacts(e), ctx);
   return {
-    "stripe.checkout.session.completed": (e, ctx) => apply(checkoutFacts(e), ctx),
-    "stripe.customer.subscription.created": (e, ctx) => apply(subscriptionFacts(e), ctx),
-    "stripe.customer.subscription.updated": (e, ctx) => apply(subscriptionFacts(e), ctx),
-    "stripe.customer.subscription.deleted": (e, ctx) => apply(subscriptionFacts(e), ctx),
-    "stripe.customer.subscription.paused": (e, ctx) => apply(subscriptionFacts(e), ctx),
-    "stripe.customer.subscription.resumed": (e, ctx) => apply(subscriptionFacts(e), ctx),
-    "stripe.invoice.paid": (e, ctx) => apply(invoiceFacts(e), ctx),
-    "stripe.invoice.payment_failed": (e, ctx) => apply(invoiceFacts(e), ctx),
-    "stripe.invoice.payment_action_required": (e, ctx) => apply(invoiceFacts(e), ctx),
-    "stripe.charge.refunded": (e, ctx) => apply(refundFacts(e), ctx),
+    "stripe.checkout.session.completed": (e, ctx) => apply(e, () => checkoutFacts(e), ctx),
+    "stripe.customer.subscription.created": subscription,
+    "stripe.customer.subscription.updated": subscription,
+    "stripe.customer.subscription.deleted": subscription,
+    "stripe.customer.subscription.paused": subscription,
+    "stripe.customer.subscription.resumed": subscription,
+    "stripe.invoice.paid": invoice,
+    "stripe.invoice.payment_failed": invoice,
+    "stripe.invoice.payment_action_required": invoice,
+    "stripe.charge.refunded": (e, ctx) => apply(e, () => refundFacts(e), ctx),
   };
 });

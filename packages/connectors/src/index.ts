@@ -9,6 +9,7 @@ export {
 export { callProvider, commonFailure, type HttpCall, type HttpResult, retryAfterMs } from "./http.ts";
 export { type HubspotOptions, hubspotCrm } from "./hubspot.ts";
 export { rulesClassifier } from "./rules-classifier.ts";
+export { type BillingSource, type StripeBillingOptions, stripeBilling, stripeFailure } from "./stripe-billing.ts";
 export { localDesk, type Priority, type SupportAdapter, type TicketInput } from "./support.ts";
 export {
   ALLOWED_ACTIONS,

@@ -59,15 +59,22 @@ export async function applyBillingFacts(
   db: Db,
   eventId: string,
   type: string,
-  facts: BillingFacts,
+  input: BillingFacts | BillingFacts[],
 ): Promise<BillingOutcome> {
-  if (!facts.keys.stripeCustomerId && !facts.keys.externalId && !facts.keys.email) {
+  const all = Array.isArray(input) ? input : [input];
+  // One customer, known by every key any of the facts carries.
+  const keys: BillingFacts["keys"] = { stripeCustomerId: null, externalId: null, email: null, name: null };
+  for (const f of all) for (const [k, v] of Object.entries(f.keys)) if (v) keys[k as keyof typeof keys] = v;
+  const first = all[0];
+  if (!first || (!keys.stripeCustomerId && !keys.externalId && !keys.email)) {
     throw new PermanentError("invalid_payload", `${type} names no customer`);
   }
+  const payment = all.find((f) => f.payment)?.payment;
   return db.transaction(async (txRaw) => {
     const tx = txRaw as unknown as Db;
-    const before = await lockCustomer(tx, facts.keys);
-    const merged = { ...before, ...mergeFacts(before, facts) };
+    const before = await lockCustomer(tx, keys);
+    let merged = { ...before };
+    for (const f of all) merged = { ...merged, ...mergeFacts(merged, f) };
     merged.entitled = isEntitled(merged);
     const stageBefore = lifecycleStage(before);
     const stageAfter = lifecycleStage(merged);
@@ -85,9 +92,9 @@ export async function applyBillingFacts(
       kind: "event",
       summary: type,
       eventId,
-      at: facts.at,
+      at: first.at,
       dedupeKey: `event:${eventId}`,
-      details: facts.payment ? { payment: facts.payment } : undefined,
+      details: payment ? { payment } : undefined,
     });
     if (stateChanged) {
       await addTimeline(tx, {

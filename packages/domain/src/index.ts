@@ -1,5 +1,6 @@
 export { applyBillingFacts, type BillingOutcome, mergeFacts } from "./billing.ts";
 export { type BillingFacts, checkoutFacts, invoiceFacts, refundFacts, subscriptionFacts } from "./billing-facts.ts";
+export { factsFromStripe } from "./billing-source.ts";
 export { recordSignup, syncContact } from "./crm-sync.ts";
 export { type Customer, type CustomerKeys, findCustomer, lockCustomer, normalizeEmail } from "./customers.ts";
 export { isEntitled, lifecycleStage, paymentOutstanding, STATUS_RANK } from "./lifecycle.ts";

@@ -1,5 +1,6 @@
 export { type FakeContact, FakeHubspot } from "./fakes/hubspot.ts";
 export { FakeServer, type Fault, type JsonReply, type Received, type Route } from "./fakes/server.ts";
+export { FakeStripe } from "./fakes/stripe.ts";
 export {
   type BillingFixture,
   checkoutCompleted,

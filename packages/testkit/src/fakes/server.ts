@@ -14,6 +14,8 @@ export interface Fault {
   hang?: boolean;
   /** How many requests it applies to; unlimited when absent. */
   times?: number;
+  /** Only requests whose "METHOD /path" matches; every request when absent. */
+  match?: RegExp;
 }
 
 export interface Received {
@@ -71,12 +73,12 @@ export class FakeServer {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  private nextFault(): Fault | undefined {
-    const fault = this.faults[0];
+  private nextFault(req: Received): Fault | undefined {
+    const fault = this.faults.find((f) => !f.match || f.match.test(`${req.method} ${req.path}`));
     if (!fault) return undefined;
     if (fault.times !== undefined) {
       fault.times -= 1;
-      if (fault.times <= 0) this.faults.shift();
+      if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
     }
     return fault;
   }
@@ -99,7 +101,7 @@ export class FakeServer {
       at: Date.now(),
     };
     this.received.push(received);
-    const fault = this.nextFault();
+    const fault = this.nextFault(received);
     if (fault?.hang) {
       this.hanging.add(res);
       res.on("close", () => this.hanging.delete(res));
