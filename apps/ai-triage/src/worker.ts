@@ -1,4 +1,4 @@
-import { localDesk, rulesClassifier } from "@switchyard/connectors";
+import { rulesClassifier, supportDesk } from "@switchyard/connectors";
 import {
   customerForTicket,
   type TicketRef,
@@ -10,8 +10,13 @@ import {
 import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** Support messages -> intent, urgency, sentiment, summary and draft; privileged asks go to a person. */
-export const aiTriage = defineWorker("ai-triage", ({ db }) => {
-  const desk = localDesk(db);
+export const aiTriage = defineWorker("ai-triage", ({ db, config }) => {
+  const desk = supportDesk(db, {
+    baseUrl: config.ZENDESK_API_BASE,
+    email: config.ZENDESK_EMAIL,
+    apiToken: config.ZENDESK_API_TOKEN,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+  });
   const classifier = rulesClassifier();
   const triage = async (ticket: TicketRef, ctx: JobContext) => {
     await desk.ensureTicket(

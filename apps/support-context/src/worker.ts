@@ -1,4 +1,4 @@
-import { localDesk } from "@switchyard/connectors";
+import { supportDesk } from "@switchyard/connectors";
 import {
   attachContext,
   customerForTicket,
@@ -9,8 +9,13 @@ import {
 import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** A new ticket gets one internal note with the customer's context, per context change. */
-export const supportContext = defineWorker("support-context", ({ db }) => {
-  const desk = localDesk(db);
+export const supportContext = defineWorker("support-context", ({ db, config }) => {
+  const desk = supportDesk(db, {
+    baseUrl: config.ZENDESK_API_BASE,
+    email: config.ZENDESK_EMAIL,
+    apiToken: config.ZENDESK_API_TOKEN,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+  });
   const attach = async (ticket: TicketRef, ctx: JobContext) => {
     const customer = await customerForTicket(db, ticket);
     const { noteId, created } = await attachContext(db, desk, ticket, customer, {

@@ -21,3 +21,4 @@ export {
   type TriageInput,
   TriageOutput,
 } from "./triage.ts";
+export { supportDesk, type ZendeskOptions, zendeskDesk } from "./zendesk.ts";

@@ -94,6 +94,17 @@ CREATE TABLE "events" (
 	"enqueued_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "external_notes" (
+	"provider" text NOT NULL,
+	"ticket_ref" text NOT NULL,
+	"idempotency_key" text NOT NULL,
+	"remote_id" text,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"written_at" timestamp with time zone,
+	CONSTRAINT "external_notes_provider_ticket_ref_idempotency_key_pk" PRIMARY KEY("provider","ticket_ref","idempotency_key")
+);
+--> statement-breakpoint
 CREATE TABLE "failures" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"event_id" uuid,

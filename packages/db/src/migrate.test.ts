@@ -13,6 +13,7 @@ const TABLES = [
   "customers",
   "deliveries",
   "events",
+  "external_notes",
   "failures",
   "review_items",
   "support_notes",

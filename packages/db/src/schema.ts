@@ -200,6 +200,24 @@ export const supportNotes = pgTable(
   (t) => [uniqueIndex("support_notes_ticket_key_uq").on(t.ticketId, t.idempotencyKey)],
 );
 
+/**
+ * Notes written to an external desk: the (ticket, idempotency key) row is recorded before the
+ * call, so a retry after a crash looks for its note instead of posting a second one.
+ */
+export const externalNotes = pgTable(
+  "external_notes",
+  {
+    provider: text("provider").notNull(),
+    ticketRef: text("ticket_ref").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    remoteId: text("remote_id"),
+    status: text("status").$type<"pending" | "written">().notNull().default("pending"),
+    createdAt: createdAt(),
+    writtenAt: timestamp("written_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.ticketRef, t.idempotencyKey] })],
+);
+
 /** What ai-triage concluded for a support message; degraded when the fallback answered. */
 export const triageResults = pgTable("triage_results", {
   eventId: uuid("event_id")

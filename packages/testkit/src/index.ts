@@ -29,3 +29,4 @@ export {
   signStripeBody,
   signZendesk,
 } from "./signers.ts";
+export { type FakeComment, type FakeTicket, FakeZendesk } from "./fakes/zendesk.ts";
