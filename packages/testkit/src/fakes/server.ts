@@ -38,6 +38,7 @@ export type Route = (req: Received) => JsonReply | Promise<JsonReply>;
 export class FakeServer {
   readonly received: Received[] = [];
   private faults: Fault[] = [];
+  private readonly replies = new Map<string, JsonReply>();
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   url = "";
@@ -71,6 +72,19 @@ export class FakeServer {
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /**
+   * Applies a write once per Idempotency-Key, as Stripe and Zendesk do: a repeated key gets the
+   * first answer back and changes nothing.
+   */
+  protected idempotent(req: Received, apply: () => JsonReply): JsonReply {
+    const key = req.headers["idempotency-key"];
+    const replay = key ? this.replies.get(`${req.method} ${req.path} ${key}`) : undefined;
+    if (replay) return { ...replay, headers: { ...replay.headers, "idempotent-replayed": "true" } };
+    const reply = apply();
+    if (key) this.replies.set(`${req.method} ${req.path} ${key}`, reply);
+    return reply;
   }
 
   private nextFault(req: Received): Fault | undefined {

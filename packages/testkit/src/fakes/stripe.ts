@@ -1,4 +1,4 @@
-import { FakeServer, type JsonReply, type Received } from "./server.ts";
+import { FakeServer, type Received } from "./server.ts";
 
 type StripeObject = Record<string, unknown> & { id: string };
 
@@ -29,7 +29,6 @@ export class FakeStripe extends FakeServer {
   readonly invoices = new Map<string, StripeObject>();
   readonly customers = new Map<string, StripeObject>();
   readonly appliedWrites: { idempotencyKey: string | undefined; path: string; body: Record<string, unknown> }[] = [];
-  private readonly replies = new Map<string, JsonReply>();
   secretKey: string;
 
   constructor(opts: { secretKey?: string } = {}) {
@@ -122,14 +121,5 @@ export class FakeStripe extends FakeServer {
         });
     }
     return undefined;
-  }
-
-  private idempotent(req: Received, apply: () => JsonReply): JsonReply {
-    const key = req.headers["idempotency-key"];
-    const replay = key ? this.replies.get(key) : undefined;
-    if (replay) return { ...replay, headers: { ...replay.headers, "idempotent-replayed": "true" } };
-    const reply = apply();
-    if (key) this.replies.set(key, reply);
-    return reply;
   }
 }

@@ -66,7 +66,8 @@ export class FakeZendesk extends FakeServer {
         body: { tickets: [...this.tickets.values()].filter((t) => t.external_id === externalId) },
       });
     }
-    if (req.method === "POST" && path === "/api/v2/tickets.json") return () => this.create(req);
+    if (req.method === "POST" && path === "/api/v2/tickets.json")
+      return () => this.idempotent(req, () => this.create(req));
     const one = /^\/api\/v2\/tickets\/(\d+)(\/comments)?\.json$/.exec(path ?? "");
     const id = Number(one?.[1]);
     const ticket = this.tickets.get(id);
