@@ -3,7 +3,7 @@ import { aiTriage } from "@switchyard/ai-triage";
 import { billingSync } from "@switchyard/billing-sync";
 import type { Config, Logger } from "@switchyard/config";
 import { crmSync } from "@switchyard/crm-sync";
-import { createDb, runMigrations } from "@switchyard/db";
+import { createDb, type DbHandle, runMigrations } from "@switchyard/db";
 import { startIngest } from "@switchyard/ingest";
 import { startWorkers } from "@switchyard/queue";
 import { supportContext } from "@switchyard/support-context";
@@ -11,6 +11,7 @@ import { supportContext } from "@switchyard/support-context";
 export interface Launched {
   ingestPort: number;
   adminPort: number;
+  dbHandle: DbHandle;
   close(): Promise<void>;
 }
 
@@ -25,6 +26,7 @@ export async function launch(config: Config, logger: Logger, credentials: AdminC
   return {
     ingestPort: ingest.port,
     adminPort: admin.port,
+    dbHandle,
     async close() {
       await admin.close();
       await ingest.close();

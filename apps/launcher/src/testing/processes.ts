@@ -11,8 +11,8 @@ export interface Proc {
 }
 
 /** One of Switchyard's entry points as a real child process, on this Node, with only `env`. */
-export function run(script: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [script], {
+export function run(script: string, env: Record<string, string>, args: string[] = []): Proc {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
