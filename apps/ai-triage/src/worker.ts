@@ -1,7 +1,16 @@
-import { rulesClassifier, supportDesk } from "@switchyard/connectors";
+import {
+  type Classifier,
+  type OpenAIUsage,
+  openaiClassifier,
+  rulesClassifier,
+  settled,
+  supportDesk,
+  withFallback,
+} from "@switchyard/connectors";
 import {
   customerForTicket,
   type TicketRef,
+  type TriageMeta,
   ticketFromAppRequest,
   ticketFromComment,
   ticketFromZendesk,
@@ -10,14 +19,37 @@ import {
 import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** Support messages -> intent, urgency, sentiment, summary and draft; privileged asks go to a person. */
-export const aiTriage = defineWorker("ai-triage", ({ db, config }) => {
+export const aiTriage = defineWorker("ai-triage", ({ db, config, logger }) => {
   const desk = supportDesk(db, {
     baseUrl: config.ZENDESK_API_BASE,
     email: config.ZENDESK_EMAIL,
     apiToken: config.ZENDESK_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
-  const classifier = rulesClassifier();
+  const rules = rulesClassifier();
+
+  /** The model when configured (the rules answer if it fails or is late), else the rules alone. */
+  async function classifierFor(ticket: TicketRef, ctx: JobContext): Promise<{ classifier: Classifier } & TriageMeta> {
+    const apiKey = config.OPENAI_API_KEY;
+    if (!apiKey) return { classifier: rules };
+    let usage: OpenAIUsage | undefined;
+    const model = openaiClassifier({
+      apiKey,
+      model: config.OPENAI_MODEL,
+      timeoutMs: config.OPENAI_TIMEOUT_MS,
+      ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
+      onUsage: (u) => {
+        usage = u;
+      },
+    });
+    const result = await withFallback(model, rules, { deadlineMs: config.OPENAI_TIMEOUT_MS }).classifyWithFallback(
+      { subject: ticket.subject, message: ticket.message },
+      { signal: ctx.signal },
+    );
+    if (result.degraded) logger.warn("triage degraded to rules", { eventId: ctx.eventId, reason: result.reason });
+    return { classifier: settled(result), degraded: result.degraded, degradedReason: result.reason, usage };
+  }
+
   const triage = async (ticket: TicketRef, ctx: JobContext) => {
     await desk.ensureTicket(
       {
@@ -29,9 +61,10 @@ export const aiTriage = defineWorker("ai-triage", ({ db, config }) => {
       { idempotencyKey: ctx.idempotencyKey("ticket"), signal: ctx.signal },
     );
     const customer = await customerForTicket(db, ticket);
+    const chosen = await classifierFor(ticket, ctx);
     const { output, decision } = await triageMessage(
       db,
-      { classifier, desk },
+      { ...chosen, desk },
       {
         eventId: ctx.eventId,
         ticketExternalId: ticket.externalId,
@@ -40,7 +73,7 @@ export const aiTriage = defineWorker("ai-triage", ({ db, config }) => {
         signal: ctx.signal,
       },
     );
-    return { intent: output.intent, review: decision.review.map((r) => r.kind) };
+    return { intent: output.intent, degraded: chosen.degraded ?? false, review: decision.review.map((r) => r.kind) };
   };
   return {
     "zendesk.ticket.created": (e, ctx) => triage(ticketFromZendesk(e), ctx),

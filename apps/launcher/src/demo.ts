@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { adminCredentials } from "@switchyard/admin";
 import { createLogger } from "@switchyard/config";
 import { count, type Db, schema, sql } from "@switchyard/db";
-import { FakeHubspot, FakeStripe, FakeZendesk } from "@switchyard/testkit";
+import { FakeHubspot, FakeOpenAI, FakeStripe, FakeZendesk } from "@switchyard/testkit";
 import { sendDemoDay } from "./demo-traffic.ts";
 import { demoRunsOnce, loadDemoEnv } from "./env.ts";
 import { launch } from "./launch.ts";
@@ -35,10 +35,11 @@ async function tally(db: Db) {
   return { customers: customers?.n ?? 0, reviews: reviews?.n ?? 0, failures };
 }
 
-const [stripe, hubspot, zendesk] = await Promise.all([
+const [stripe, hubspot, zendesk, openai] = await Promise.all([
   FakeStripe.start({ secretKey: secret("sk_test_demo_") }),
   FakeHubspot.start({ token: secret("pat-demo-") }),
   FakeZendesk.start({ email: "demo-bot@example.com", apiToken: secret("zd-demo-") }),
+  FakeOpenAI.start({ apiKey: secret("sk-demo-") }),
 ]);
 const keys = {
   stripe: secret("whsec_demo_"),
@@ -56,6 +57,8 @@ const config = loadDemoEnv({
   ZENDESK_API_BASE: zendesk.url,
   ZENDESK_EMAIL: zendesk.email,
   ZENDESK_API_TOKEN: zendesk.apiToken,
+  OPENAI_API_KEY: openai.apiKey,
+  OPENAI_BASE_URL: `${openai.url}/v1`,
   APP_API_KEYS: keys.app,
   ADMIN_TOKEN: keys.admin,
   RETRY_BACKOFF_MS: "500",
@@ -88,6 +91,7 @@ const notes = [...zendesk.comments.values()].flat().filter((c) => !c.public).len
 process.stdout.write(`
 Switchyard demo — ${sent} signed events sent ${done ? "and processed" : "(still processing)"}.
   customers: ${t.customers}   HubSpot contacts: ${hubspot.contacts.size}   Zendesk internal notes: ${notes}   human-review items: ${t.reviews}
+  model calls: ${openai.received.length} (OpenAI fake; the policy still sends every privileged request to a person)
   failures: ${t.failures.map((f) => `${f.reason} ${f.n}`).join(", ") || "none"}
 
 Where to look:
@@ -100,7 +104,7 @@ Where to look:
 
 async function stop(code: number) {
   await running.close();
-  await Promise.all([stripe.close(), hubspot.close(), zendesk.close()]);
+  await Promise.all([stripe.close(), hubspot.close(), zendesk.close(), openai.close()]);
   process.exit(code);
 }
 if (demoRunsOnce()) await stop(done ? 0 : 1);

@@ -47,6 +47,8 @@ export const ConfigSchema = z
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_MODEL: z.string().default("gpt-4.1-mini"),
+    /** Budget for one triage call to the model, retries included; the rules classifier answers after it. */
+    OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).default(8_000),
     APP_API_KEYS: list,
     ADMIN_TOKEN: optionalText,
     ADMIN_USER: optionalText,

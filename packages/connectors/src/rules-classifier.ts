@@ -13,9 +13,10 @@ const INTENT_RULES: [Intent, RegExp][] = [
     "plan_change",
     /\b(upgrade|downgrade|change (my )?plan|switch (me )?(to )?(the )?\w+ plan|move (me )?to (the )?\w+ plan)/i,
   ],
+  // "Cancel" alone is often a button: the request must name what is being cancelled.
   [
     "cancellation",
-    /\b(cancel|unsubscribe|terminate|end) (my |the |our )?(subscription|plan|account|membership)|\bcancel\b/i,
+    /\b(cancel\w*|terminate|end|stop)\b.{0,30}\b(subscription|plan|account|membership|renewal|billing)\b|\bcancellation\b|\bunsubscribe\b/i,
   ],
   ["billing_question", /\b(invoice|charged|charge|payment|card|billing|receipt|vat|tax|price|pricing)\b/i],
   ["account_access", /\b(log ?in|sign ?in|password|2fa|two.factor|locked out|reset link|can'?t access)/i],

@@ -227,6 +227,11 @@ export const triageResults = pgTable("triage_results", {
   customerId: uuid("customer_id").references(() => customers.id),
   classifier: text("classifier").notNull(),
   degraded: boolean("degraded").notNull().default(false),
+  /** Why the model was not used, when degraded (ai_timeout, ai_invalid_output, ...). */
+  degradedReason: text("degraded_reason"),
+  model: text("model"),
+  promptTokens: integer("prompt_tokens"),
+  completionTokens: integer("completion_tokens"),
   intent: text("intent").notNull(),
   urgency: text("urgency").notNull(),
   sentiment: text("sentiment").notNull(),

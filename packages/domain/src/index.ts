@@ -5,6 +5,7 @@ export { recordSignup, syncContact } from "./crm-sync.ts";
 export { type Customer, type CustomerKeys, findCustomer, lockCustomer, normalizeEmail } from "./customers.ts";
 export { isEntitled, lifecycleStage, paymentOutstanding, STATUS_RANK } from "./lifecycle.ts";
 export { overrideCustomerStatus, type StatusOverride } from "./overrides.ts";
+export { normalizeText, privilegedRequests } from "./privileged-words.ts";
 export { attachContext, buildContext, contextKey, renderContext, type SupportContext } from "./support-context.ts";
 export {
   customerForTicket,
@@ -14,4 +15,4 @@ export {
   ticketFromZendesk,
 } from "./tickets.ts";
 export { addTimeline, type CustomerStory, customerTimeline, type TimelineEntry } from "./timeline.ts";
-export { applyPolicy, type PolicyDecision, sanitizeForNote, triageMessage } from "./triage.ts";
+export { applyPolicy, type PolicyDecision, sanitizeForNote, type TriageMeta, triageMessage } from "./triage.ts";

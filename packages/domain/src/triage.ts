@@ -11,15 +11,8 @@ import {
 import { type Db, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
 import type { Customer } from "./customers.ts";
+import { privilegedRequests } from "./privileged-words.ts";
 import { addTimeline } from "./timeline.ts";
-
-/** Requests only a person may grant, caught in the customer's own words whatever a model says. */
-const PRIVILEGED_WORDS: [string, RegExp][] = [
-  ["refund", /\b(refund|money back|charge ?back|reimburse)/i],
-  ["account_deletion", /\b(delete|erase|wipe)\b.{0,20}\b(account|data)\b|\bgdpr\b/i],
-  ["plan_change", /\b(upgrade|downgrade|change (my |the )?plan|free (month|upgrade)|credit)\b/i],
-  ["cancellation", /\bcancel\b/i],
-];
 
 export interface PolicyDecision {
   execute: ProposedAction[];
@@ -52,9 +45,8 @@ export function applyPolicy(output: TriageOutput, input: TriageInput): PolicyDec
   if ((PRIVILEGED_INTENTS as readonly string[]).includes(output.intent)) {
     review.set(output.intent, `intent "${output.intent}" needs a person`);
   }
-  const text = `${input.subject ?? ""}\n${input.message}`;
-  for (const [kind, re] of PRIVILEGED_WORDS) {
-    if (re.test(text) && !review.has(kind)) review.set(kind, `message asks for ${kind.replace("_", " ")}`);
+  for (const kind of privilegedRequests(`${input.subject ?? ""}\n${input.message}`)) {
+    if (!review.has(kind)) review.set(kind, `message asks for ${kind.replace("_", " ")}`);
   }
   return { execute, review: [...review].map(([kind, reason]) => ({ kind, reason })) };
 }
@@ -79,9 +71,15 @@ export interface TriageRun {
   signal?: AbortSignal;
 }
 
+export interface TriageMeta {
+  degraded?: boolean;
+  degradedReason?: string | undefined;
+  usage?: { model: string; promptTokens: number; completionTokens: number } | undefined;
+}
+
 export async function triageMessage(
   db: Db,
-  deps: { classifier: Classifier; desk: SupportAdapter; degraded?: boolean },
+  deps: { classifier: Classifier; desk: SupportAdapter } & TriageMeta,
   run: TriageRun,
 ) {
   const raw = await deps.classifier.classify(run.input, run.signal ? { signal: run.signal } : {});
@@ -136,6 +134,10 @@ export async function triageMessage(
       customerId,
       classifier: deps.classifier.name,
       degraded: deps.degraded ?? false,
+      degradedReason: deps.degradedReason ?? null,
+      model: deps.usage?.model ?? null,
+      promptTokens: deps.usage?.promptTokens ?? null,
+      completionTokens: deps.usage?.completionTokens ?? null,
       intent: output.intent,
       urgency: output.urgency,
       sentiment: output.sentiment,

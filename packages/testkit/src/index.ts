@@ -1,6 +1,14 @@
 export { type FakeContact, FakeHubspot } from "./fakes/hubspot.ts";
+export {
+  BENIGN_TRIAGE,
+  type ChatCompletionRequest,
+  type ChatMessage,
+  FakeOpenAI,
+  type Responder,
+} from "./fakes/openai.ts";
 export { FakeServer, type Fault, type JsonReply, type Received, type Route } from "./fakes/server.ts";
 export { FakeStripe } from "./fakes/stripe.ts";
+export { type FakeComment, type FakeTicket, FakeZendesk } from "./fakes/zendesk.ts";
 export {
   type BillingFixture,
   checkoutCompleted,
@@ -29,4 +37,3 @@ export {
   signStripeBody,
   signZendesk,
 } from "./signers.ts";
-export { type FakeComment, type FakeTicket, FakeZendesk } from "./fakes/zendesk.ts";
