@@ -25,15 +25,28 @@ export async function startDelivery(db: Db, consumer: string, eventId: string): 
 }
 
 /**
- * Marks (consumer, event) completed; once every queue the event was routed to has completed it,
- * the event itself becomes `processed` (from `received` too: a worker can finish before the
- * request that enqueued the job has marked it enqueued).
+ * Marks (consumer, event) completed and settles the event, in one transaction: a crash between
+ * the two would leave a delivered event that never becomes `processed`.
  */
 export async function completeDelivery(db: Db, consumer: string, eventId: string, result: unknown): Promise<void> {
-  await db
-    .update(deliveries)
-    .set({ status: "completed", completedAt: new Date(), result: result ?? null })
-    .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
+  await db.transaction(async (tx) => {
+    // Consumers of one event complete concurrently: serialise them on the event row, or each
+    // would miss the other's uncommitted completion and neither would settle the event.
+    await tx.select({ id: events.id }).from(events).where(eq(events.id, eventId)).for("update");
+    await tx
+      .update(deliveries)
+      .set({ status: "completed", completedAt: new Date(), result: result ?? null })
+      .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
+    await settleEvent(tx as unknown as Db, eventId);
+  });
+}
+
+/**
+ * An event becomes `processed` once every queue it was routed to has completed it (from
+ * `received` too: a worker can finish before the request that enqueued the job marks it).
+ * Idempotent, so a skipped re-delivery can call it again.
+ */
+export async function settleEvent(db: Db, eventId: string): Promise<void> {
   await db.execute(sql`
     update ${events} e set status = 'processed'
     where e.id = ${eventId} and e.status in ('received', 'enqueued')

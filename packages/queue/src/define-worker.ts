@@ -1,5 +1,5 @@
 import type { Config, Logger } from "@switchyard/config";
-import { completeDelivery, type Db, isDelivered, resolveFailure, startDelivery } from "@switchyard/db";
+import { completeDelivery, type Db, isDelivered, resolveFailure, settleEvent, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
   JOB_CATALOG,
@@ -85,6 +85,8 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     const consumer = `${def.queue}/${job.name}`;
     const logger = deps.logger.child({ queue: def.queue, job: job.name, eventId, requestId: envelope.data.requestId });
     if (await isDelivered(deps.db, consumer, eventId)) {
+      // The effect happened; make sure the event says so too.
+      await settleEvent(deps.db, eventId);
       logger.info("already delivered; skipping");
       return { skipped: "already delivered" };
     }

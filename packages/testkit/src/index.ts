@@ -37,3 +37,4 @@ export {
   signStripeBody,
   signZendesk,
 } from "./signers.ts";
+export { type PostgresServer, startPostgresServer } from "./pg-server.ts";

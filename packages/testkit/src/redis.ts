@@ -43,16 +43,23 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * With `dir`, the server keeps an append-only file there (fsync on every write), so a restart
+ * keeps its data as a production Redis with AOF does; without it, a restart starts empty.
+ */
+export async function startRedisServer(opts: { dir?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const persistence = opts.dir
+    ? ["--dir", opts.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+    : ["--save", "", "--appendonly", "no"];
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
       child = spawn(
         "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        ["--port", String(port), "--bind", "127.0.0.1", "--maxmemory-policy", "noeviction", ...persistence],
         {
           stdio: "ignore",
         },

@@ -1,7 +1,7 @@
 import { adminCredentials, startAdmin } from "@switchyard/admin";
 import { aiTriage } from "@switchyard/ai-triage";
 import { billingSync } from "@switchyard/billing-sync";
-import { type Config, createLogger, parseConfig } from "@switchyard/config";
+import { type Config, createLogger, parseConfig, secretValues } from "@switchyard/config";
 import { crmSync } from "@switchyard/crm-sync";
 import { createDb, type DbHandle, eq, runMigrations, schema, sql } from "@switchyard/db";
 import { WORK_QUEUES } from "@switchyard/events";
@@ -41,6 +41,8 @@ export interface SystemOptions {
   driver?: Driver;
   env?: Record<string, string>;
   admin?: boolean;
+  /** When given, every log line (level debug, secrets redacted as in production) is pushed here. */
+  logs?: string[];
 }
 
 /** Ingest plus all four workers (and admin, on request) in this process, on real Redis and a database of their own. */
@@ -60,7 +62,15 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   });
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: "memory://" });
   await runMigrations(dbHandle);
-  const logger = createLogger({ name: "system-test", level: "error" });
+  const { logs } = opts;
+  const logger = logs
+    ? createLogger({
+        name: "system-test",
+        level: "debug",
+        secrets: secretValues(config),
+        write: (line) => logs.push(line),
+      })
+    : createLogger({ name: "system-test", level: "error" });
   const workers: RunningWorkers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], {
     config,
     logger,
