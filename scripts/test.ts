@@ -1,4 +1,5 @@
 // `pnpm test`: every package's vitest run through turbo, then one closing line for the whole repo.
+// With --faults (`pnpm check`, CI), the fault suite runs afterwards and counts in the same line.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -12,14 +13,21 @@ interface Report {
   testResults: { name: string; status: string; assertionResults: unknown[]; message?: string }[];
 }
 
-const reports = ["apps", "packages"].flatMap((group) =>
-  readdirSync(group).map((name) => join(group, name, ".vitest-report.json")),
-);
+const withFaults = process.argv.includes("--faults");
+const FAULTS_REPORT = join("apps", "launcher", ".vitest-faults-report.json");
+const reports = [
+  ...["apps", "packages"].flatMap((group) =>
+    readdirSync(group).map((name) => join(group, name, ".vitest-report.json")),
+  ),
+  FAULTS_REPORT,
+];
 for (const file of reports) if (existsSync(file)) rmSync(file);
 
-const turbo = spawnSync("turbo", ["run", "test", "--concurrency=2", "--continue", ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
+const args = process.argv.slice(2).filter((a) => a !== "--faults");
+const turbo = spawnSync("turbo", ["run", "test", "--concurrency=2", "--continue", ...args], { stdio: "inherit" });
+const faults = withFaults
+  ? spawnSync("pnpm", ["--filter", "@switchyard/launcher", "test:faults"], { stdio: "inherit" })
+  : { status: 0 };
 
 let passed = 0;
 let failed = 0;
@@ -34,7 +42,7 @@ for (const file of reports) {
   for (const t of r.testResults) if (t.status === "failed" && t.assertionResults.length === 0) unloaded.push(t.name);
   skipped += r.numPendingTests + r.numTodoTests;
 }
-const ok = turbo.status === 0 && failed === 0 && unloaded.length === 0 && passed > 0;
+const ok = turbo.status === 0 && faults.status === 0 && failed === 0 && unloaded.length === 0 && passed > 0;
 for (const name of unloaded) process.stdout.write(`test file failed before running any test: ${name}\n`);
 process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(ok ? 0 : 1);

@@ -5,6 +5,7 @@ import { normalizeType, routeFor } from "@switchyard/events";
 import { type Dispatcher, QueueUnavailableError } from "@switchyard/queue";
 import { ApiError } from "./errors.ts";
 import type { Parsed } from "./parse.ts";
+import { storableText } from "./storable.ts";
 
 export interface AcceptContext {
   db: Db;
@@ -40,7 +41,7 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
       sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${hash}`}`,
       type: `${ctx.source}.invalid`,
       payloadHash: hash,
-      rawBody: ctx.body,
+      rawBody: storableText(ctx.body),
       status: "rejected",
       reason: "invalid_payload",
       queues: [],

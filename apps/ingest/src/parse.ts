@@ -6,6 +6,7 @@ import {
   ZendeskEventShape,
 } from "@switchyard/events";
 import type { z } from "zod";
+import { storableJson } from "./storable.ts";
 
 /** One event to record, as the provider named it. */
 export interface Incoming {
@@ -44,9 +45,11 @@ function parseWith<S extends z.ZodType>(
   const hint = idHint ? { sourceEventId: idHint } : {};
   const json = parseJson(body);
   if (!json.ok) return { ok: false, message: "body is not valid JSON", ...hint };
-  const result = schema.safeParse(json.value);
+  const storable = storableJson(json.value);
+  if (!storable.ok) return { ok: false, message: storable.message, ...hint };
+  const result = schema.safeParse(storable.value);
   if (!result.success) return { ok: false, message: describe(result.error), ...hint };
-  return { ok: true, events: toEvents(result.data, json.value) };
+  return { ok: true, events: toEvents(result.data, storable.value) };
 }
 
 export const parseStripe = (body: string): Parsed =>

@@ -41,7 +41,8 @@ function shuffle<T>(items: T[], seed = 42): T[] {
 async function diagnose(sql: postgres.Sql, procs: Proc[] = []): Promise<string> {
   const states = await sql`select status, queues, count(*)::int as n from events group by 1, 2 order by 3 desc`;
   const deliveries = await sql`select consumer, status, count(*)::int as n from deliveries group by 1, 2`;
-  const failures = await sql`select reason, status, count(*)::int as n, min(last_error) as sample from failures group by 1, 2`;
+  const failures =
+    await sql`select reason, status, count(*)::int as n, min(last_error) as sample from failures group by 1, 2`;
   const tails = procs.map((p) => p.output().split("\n").slice(-6).join("\n"));
   return JSON.stringify({ states, deliveries, failures }, null, 1) + "\n" + tails.join("\n---\n");
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { events } from "./schema.ts";
@@ -20,8 +21,14 @@ export interface NewEvent {
 
 export type RecordResult = { duplicate: false; event: EventRow } | { duplicate: true; event: EventRow };
 
+/** Ids longer than this are stored by their hash: still unique, and within the index's row limit. */
+const MAX_KEY = 200;
+export const eventKey = (id: string) =>
+  id.length <= MAX_KEY ? id : `sha256-${createHash("sha256").update(id).digest("hex")}`;
+
 /** Inserts once per (source, source_event_id); a repeat is counted on the original row instead. */
-export async function recordEvent(db: Db, input: NewEvent): Promise<RecordResult> {
+export async function recordEvent(db: Db, raw: NewEvent): Promise<RecordResult> {
+  const input = { ...raw, sourceEventId: eventKey(raw.sourceEventId) };
   const [inserted] = await db
     .insert(events)
     .values({

@@ -1,4 +1,4 @@
-import type { Config, Logger } from "@switchyard/config";
+import { type Config, type Logger, redact, secretValues } from "@switchyard/config";
 import { completeDelivery, type Db, isDelivered, resolveFailure, settleEvent, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
@@ -68,6 +68,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
   const spec = JOB_CATALOG[def.queue];
   const handlers = def.create(deps) as Record<string, (payload: unknown, ctx: JobContext) => Promise<unknown>>;
   const schemas = spec.jobs as Record<string, ZodType>;
+  const secrets = secretValues(deps.config);
 
   async function run(job: Job): Promise<unknown> {
     const envelope = EventEnvelope.safeParse(job.data);
@@ -143,9 +144,10 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
           deps.logger.error("could not park a failed job", { queue: def.queue, jobId: job.id, err: routingError }),
         );
       }
-      const message = `${reason}: ${error.message}`;
+      // BullMQ keeps this text (failedReason, stack) in Redis, and Bull Board shows it.
+      const message = redact(`${reason}: ${error.message}`, secrets);
       // BullMQ skips the remaining attempts for UnrecoverableError; the reason code leads the message.
-      throw permanent ? new UnrecoverableError(message) : new Error(message, { cause: error });
+      throw permanent ? new UnrecoverableError(message) : new Error(message);
     }
   };
 }

@@ -19,6 +19,7 @@ export {
   subscriptionUpdated,
   zendeskTicketCreated,
 } from "./fixtures.ts";
+export { type PostgresServer, startPostgresServer } from "./pg-server.ts";
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from "./postgres.ts";
 export {
   deleteKeysWithPrefix,
@@ -37,4 +38,3 @@ export {
   signStripeBody,
   signZendesk,
 } from "./signers.ts";
-export { type PostgresServer, startPostgresServer } from "./pg-server.ts";

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import type { RawRequest } from "../env-types.ts";
+import { withinWindow } from "./compare.ts";
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
@@ -12,6 +13,9 @@ export async function verifyStripe(req: RawRequest, secrets: readonly string[]):
   const header = req.headers.get("stripe-signature");
   const signature = Stripe.webhooks.signature;
   if (!header || !signature) return false;
+  // Stripe's check only refuses old timestamps; a future or unreadable one is refused here too.
+  const t = /(?:^|,)\s*t=(\d{1,12})\s*(?:,|$)/.exec(header)?.[1];
+  if (!t || !withinWindow(Number(t) * 1000, req.receivedAt, STRIPE_TOLERANCE_SECONDS * 1000)) return false;
   let ok = false;
   for (const secret of secrets) {
     try {
