@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -18,14 +18,18 @@ export interface PostgresServer {
 }
 
 const BIN = (() => {
-  const versions = execFileSync("ls", ["/usr/lib/postgresql"]).toString().trim().split(/\s+/).sort();
+  const versions = readdirSync("/usr/lib/postgresql").sort((a, b) => Number(a) - Number(b));
   return `/usr/lib/postgresql/${versions.at(-1)}/bin`;
 })();
 
+/** runuser lives in /usr/sbin, which a minimal PATH (CI's, cron's) leaves out. */
+const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].find((p) => existsSync(p)) ?? "runuser";
+
 /** Postgres refuses to run as root: every server command runs as the postgres user. */
 function asPostgres(cmd: string, args: string[]): void {
-  const res = spawnSync("runuser", ["-u", "postgres", "--", `${BIN}/${cmd}`, ...args], { encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`${cmd} failed: ${res.stderr || res.stdout}`);
+  const res = spawnSync(RUNUSER, ["-u", "postgres", "--", `${BIN}/${cmd}`, ...args], { encoding: "utf8" });
+  if (res.status !== 0)
+    throw new Error(`${cmd} failed: ${res.error?.message ?? ""} ${res.stderr ?? ""} ${res.stdout ?? ""}`);
 }
 
 export async function startPostgresServer(): Promise<PostgresServer> {

@@ -1,0 +1,214 @@
+// `pnpm bench`: Switchyard ingest against a bare baseline on the same machine, end-to-end latency,
+// worker throughput and memory. Writes bench/results/latest.{json,md}. A benchmark, not a test.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, deleteKeysWithPrefix, freePort, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
+import autocannon from "autocannon";
+import postgres from "postgres";
+
+const root = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
+const SECRET = `whsec_bench_${randomUUID().replaceAll("-", "")}`;
+const APP_KEY = `sy_bench_${randomUUID().replaceAll("-", "")}`;
+const DURATION = 10;
+
+function start(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  const ready = async (text: string) => {
+    for (let i = 0; i < 400 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!out.includes(text)) throw new Error(`${script} never said "${text}": ${out}`);
+  };
+  return { child, ready, output: () => out };
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** Peak resident memory of a live process, in MiB (Linux). */
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+function stripeSigned(): { body: string; headers: Record<string, string> } {
+  const id = `evt_${randomUUID().replaceAll("-", "")}`;
+  const body = JSON.stringify({
+    id,
+    object: "event",
+    type: "invoice.paid",
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: `in_${id}`, customer: "cus_bench", amount_paid: 4900, currency: "usd" } },
+  });
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac("sha256", SECRET).update(`${t}.${body}`).digest("hex");
+  return { body, headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${v1}` } };
+}
+
+function signup(): { body: string; headers: Record<string, string> } {
+  const userId = randomUUID();
+  return {
+    body: JSON.stringify({ type: "user.signed_up", data: { userId, email: `${userId}@bench.example.com` } }),
+    headers: { "content-type": "application/json", authorization: `Bearer ${APP_KEY}`, "idempotency-key": userId },
+  };
+}
+
+async function load(
+  url: string,
+  make: () => { body: string; headers: Record<string, string> },
+  opts: { connections: number; duration?: number; overallRate?: number; amount?: number },
+) {
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? DURATION }),
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
+    requests: [{ method: "POST", setupRequest: (req) => ({ ...req, ...make() }) }],
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+const db = await createTestDatabase("bench");
+const prefix = uniquePrefix("bench");
+const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+const results: Record<string, unknown> = {};
+try {
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    STRIPE_WEBHOOK_SECRET: SECRET,
+    APP_API_KEYS: APP_KEY,
+    WORKER_CONCURRENCY: "50",
+  };
+  const migrate = start(root("apps/launcher/src/migrate.ts"), [], env);
+  await new Promise((r) => migrate.child.once("exit", r));
+
+  // 1. Ingest at 64 connections, and the bare baseline the same way.
+  const ingestPort = await freePort();
+  const ingest = start(root("apps/ingest/src/main.ts"), [], {
+    ...env,
+    INGEST_PORT: String(ingestPort),
+    LOG_LEVEL: "info",
+  });
+  await ingest.ready("ingest listening");
+  const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  await load(`${ingestUrl}/webhooks/stripe`, stripeSigned, { connections: 64, duration: 2 });
+  const switchyard = await load(`${ingestUrl}/webhooks/stripe`, stripeSigned, { connections: 64 });
+  const at1000 = await load(`${ingestUrl}/webhooks/stripe`, stripeSigned, { connections: 64, overallRate: 1000 });
+
+  const baselineProc = start(
+    fileURLToPath(new URL("./baseline.ts", import.meta.url)),
+    [JSON.stringify({ databaseUrl: db.url, redisUrl: TEST_REDIS_URL, secret: SECRET, key: `${prefix}:baseline` })],
+    {},
+  );
+  await baselineProc.ready("baseline listening");
+  const baselinePort = /baseline listening (\d+)/.exec(baselineProc.output())?.[1];
+  const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+  await load(baselineUrl, stripeSigned, { connections: 64, duration: 2 });
+  const baseline = await load(baselineUrl, stripeSigned, { connections: 64 });
+  await stop(baselineProc.child);
+  results.ingest = { switchyard, baseline, ratio: Number((switchyard.rps / baseline.rps).toFixed(2)), at1000 };
+
+  // 2. End to end at a steady 500 events/s: signed signup in -> CRM contact written.
+  const worker = start(root("apps/crm-sync/src/main.ts"), [], { ...env, LOG_LEVEL: "warn" });
+  await new Promise((r) => setTimeout(r, 1_500));
+  const sent = await load(`${ingestUrl}/v1/events`, signup, { connections: 32, overallRate: 500 });
+  const drained = async () => {
+    for (;;) {
+      const [row] =
+        await sql`select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`;
+      if (row?.n === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await drained();
+  const lat = await sql`
+    select extract(epoch from (t.at - e.received_at)) * 1000 as ms
+    from customer_timeline t join events e on e.id = t.event_id
+    where t.kind = 'crm_sync' order by 1`;
+  const ms = lat.map((r) => Number(r.ms));
+  results.endToEnd = {
+    rate: 500,
+    sent: sent.total,
+    p50: Math.round(percentile(ms, 50)),
+    p95: Math.round(percentile(ms, 95)),
+    p99: Math.round(percentile(ms, 99)),
+  };
+
+  // 3. Worker throughput: a backlog of 5,000 signups drained by one crm-sync process.
+  await stop(worker.child);
+  await load(`${ingestUrl}/v1/events`, signup, { connections: 64, amount: 5_000 });
+  const t0 = Date.now();
+  const worker2 = start(root("apps/crm-sync/src/main.ts"), [], { ...env, LOG_LEVEL: "warn" });
+  await drained();
+  const seconds = (Date.now() - t0) / 1000;
+  results.worker = { backlog: 5_000, seconds: Number(seconds.toFixed(1)), jobsPerSecond: Math.round(5_000 / seconds) };
+  results.memory = { ingestPeakRssMb: peakRssMb(ingest.child), workerPeakRssMb: peakRssMb(worker2.child) };
+  await stop(worker2.child);
+  await stop(ingest.child);
+
+  results.machine = {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    at: new Date().toISOString(),
+  };
+} finally {
+  await sql.end();
+  await db.drop();
+  await deleteKeysWithPrefix(prefix);
+}
+
+const r = results as {
+  ingest: {
+    switchyard: { rps: number; p50: number; p99: number; non2xx: number };
+    baseline: { rps: number; p50: number; p99: number; non2xx: number };
+    ratio: number;
+    at1000: { rps: number; p50: number; p99: number; non2xx: number };
+  };
+  endToEnd: { p50: number; p95: number; p99: number; sent: number };
+  worker: { jobsPerSecond: number; seconds: number };
+  memory: { ingestPeakRssMb: number; workerPeakRssMb: number };
+  machine: { cpu: string; cores: number; memoryGb: number; node: string; at: string };
+};
+const table = `| measure | result |
+|---|---|
+| ingest, Stripe-signed, 64 connections | ${r.ingest.switchyard.rps} req/s, p50 ${r.ingest.switchyard.p50} ms, p99 ${r.ingest.switchyard.p99} ms (${r.ingest.switchyard.non2xx} non-2xx) |
+| bare baseline (HMAC + insert + LPUSH), 64 connections | ${r.ingest.baseline.rps} req/s, p50 ${r.ingest.baseline.p50} ms, p99 ${r.ingest.baseline.p99} ms |
+| Switchyard / baseline | ${r.ingest.ratio} |
+| ingest at a steady 1,000 events/s | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx) |
+| end to end at 500 events/s (signup in -> CRM contact) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events) |
+| one crm-sync worker process | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
+| peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
+
+Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generator (autocannon) on the same machine; ${r.machine.at}.
+`;
+const out = root("bench/results");
+mkdirSync(out, { recursive: true });
+writeFileSync(`${out}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${out}/latest.md`, table);
+process.stdout.write(`\n${table}\nwritten to bench/results/latest.{json,md}\n`);
