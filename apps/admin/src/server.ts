@@ -2,10 +2,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
+import { supportDesk } from "@switchyard/connectors";
 import type { DbHandle } from "@switchyard/db";
 import { createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
 import { newAdminApp } from "./app.ts";
 import type { AdminCredentials } from "./env-types.ts";
+import { openTicketFor } from "./failure-tickets.ts";
 
 export interface AdminServer {
   port: number;
@@ -23,7 +25,19 @@ export async function startAdmin(opts: {
   const redis = createRedis(config.REDIS_URL, "producer");
   redis.on("error", (err) => logger.debug("redis connection error", { err }));
   const registry = QueueRegistry.fromConfig(config, redis, (err) => logger.debug("queue connection error", { err }));
-  const failureWorkers = await startFailureWorkers({ config, db: dbHandle.db, registry, logger });
+  const desk = supportDesk(dbHandle.db, {
+    baseUrl: config.ZENDESK_API_BASE,
+    email: config.ZENDESK_EMAIL,
+    apiToken: config.ZENDESK_API_TOKEN,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+  });
+  const failureWorkers = await startFailureWorkers({
+    config,
+    db: dbHandle.db,
+    registry,
+    logger,
+    onParked: (parked) => openTicketFor(desk, parked, `http://127.0.0.1:${config.ADMIN_PORT}`),
+  });
   const app = newAdminApp({
     config,
     db: dbHandle.db,

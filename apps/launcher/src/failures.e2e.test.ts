@@ -1,4 +1,4 @@
-import { and, count, eq, type FailureStatus, schema } from "@switchyard/db";
+import { and, count, eq, type FailureStatus, like, schema } from "@switchyard/db";
 import { appEventRequest, FakeHubspot, FakeServer } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEYS, type System, startSystem, until } from "./testing/system.ts";
@@ -164,6 +164,21 @@ describe("failure queues, re-drive and alerts", () => {
     await until(async () => (await failuresOf("auth_failed")).length === 50, "50 auth failures", 30_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(alertTexts().filter((t) => t.includes("auth_failed"))).toHaveLength(1);
+    // A revoked key needs a person: each such failure opened one ticket in the support desk.
+    await until(async () => {
+      const [row] = await db()
+        .select({ n: count() })
+        .from(schema.supportTickets)
+        .where(like(schema.supportTickets.externalId, "failure-%"));
+      return row?.n === 50;
+    }, "a ticket per auth_failed failure");
+    const notes = await db()
+      .select({ body: schema.supportNotes.body })
+      .from(schema.supportNotes)
+      .innerJoin(schema.supportTickets, eq(schema.supportNotes.ticketId, schema.supportTickets.id))
+      .where(like(schema.supportTickets.externalId, "failure-%"));
+    expect(notes).toHaveLength(50);
+    expect(notes[0]?.body).toMatch(/^auth_failed: HubSpot rejected the credentials/);
     hubspot.heal();
   });
 

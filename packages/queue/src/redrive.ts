@@ -43,12 +43,17 @@ export async function startFailureWorkers(opts: {
   db: Db;
   registry: QueueRegistry;
   logger?: Logger;
+  /** Runs once when a failure is parked (its first run), e.g. to open a ticket for a person. */
+  onParked?: (parked: ParkedFailure) => Promise<void>;
 }): Promise<RunningWorkers> {
   const logger = opts.logger ?? createLogger({ name: "failures", level: opts.config.LOG_LEVEL });
   const connection = createRedis(opts.config.REDIS_URL, "worker");
   connection.on("error", (err) => logger.debug("redis connection error", { err }));
   const process = async (job: Job<ParkedFailure>) => {
     if (job.attemptsMade === 0) {
+      await opts
+        .onParked?.(job.data)
+        .catch((err: unknown) => logger.error("could not act on a parked failure", { err }));
       const parkedError = new UnrecoverableError(job.data.lastError);
       // The parker's own stack says nothing about the failure; show the reason alone.
       parkedError.stack = `${job.data.lastError}\n(original job ${job.data.originQueue}/${job.data.originJobId}, ${job.data.attempts} attempt(s))`;
