@@ -1,5 +1,5 @@
 import { PermanentError, RetryableError } from "@switchyard/events";
-import { FakeHubspot } from "@switchyard/testkit";
+import { FakeHubspot, rejectionOf } from "@switchyard/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ContactInput } from "./crm.ts";
 import { hubspotCrm } from "./hubspot.ts";
@@ -22,14 +22,6 @@ describe("HubSpot CRM adapter against the fake", () => {
 
   const crm = (token = "pat-test") => hubspotCrm({ token, baseUrl: fake.url, timeoutMs: 300 });
   const write = (key = "evt-1-contact") => crm().upsertContact(contact, { idempotencyKey: key });
-  const failure = async (promise: Promise<unknown>) => {
-    try {
-      await promise;
-    } catch (err) {
-      return err as Error;
-    }
-    throw new Error("expected a failure");
-  };
 
   it("upserts one contact by email with stage and plan, sending the idempotency key", async () => {
     const first = await write();
@@ -61,21 +53,21 @@ describe("HubSpot CRM adapter against the fake", () => {
     ["a 401", () => fake.fail({ status: 401 }), PermanentError, "auth_failed", undefined],
   ])("maps %s to its reason code", async (_label, inject, type, reason, retryAfter) => {
     inject();
-    const err = await failure(write());
+    const err = await rejectionOf(write());
     expect(err).toBeInstanceOf(type);
     expect((err as RetryableError).reason).toBe(reason);
     if (retryAfter !== undefined) expect((err as RetryableError).retryAfterMs).toBe(retryAfter);
   });
 
   it("treats a wrong token as auth_failed, permanently", async () => {
-    const err = await failure(crm("pat-wrong").upsertContact(contact, { idempotencyKey: "k" }));
+    const err = await rejectionOf(crm("pat-wrong").upsertContact(contact, { idempotencyKey: "k" }));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).reason).toBe("auth_failed");
     expect(err.message).not.toContain("pat-wrong");
   });
 
   it("handles a 207 partial failure per item", async () => {
-    const err = await failure(crm().upsertContact({ ...contact, email: "not-an-email" }, { idempotencyKey: "k2" }));
+    const err = await rejectionOf(crm().upsertContact({ ...contact, email: "not-an-email" }, { idempotencyKey: "k2" }));
     expect(err).toBeInstanceOf(PermanentError);
     expect(err.message).toMatch(/refused the contact: invalid email/);
   });

@@ -1,5 +1,5 @@
 import { PermanentError, RetryableError } from "@switchyard/events";
-import { FakeOpenAI } from "@switchyard/testkit";
+import { FakeOpenAI, rejectionOf } from "@switchyard/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAIUsage, openaiClassifier, SYSTEM_PROMPT } from "./openai-classifier.ts";
 import { withFallback } from "./resilient-classifier.ts";
@@ -43,14 +43,6 @@ describe("OpenAI classifier against the fake", () => {
 
   const classifier = (over: Partial<Parameters<typeof openaiClassifier>[0]> = {}) =>
     openaiClassifier({ apiKey: API_KEY, baseUrl: fake.baseUrl, model: MODEL, timeoutMs: 2_000, ...over });
-  const failure = async (promise: Promise<unknown>) => {
-    try {
-      await promise;
-    } catch (err) {
-      return err as Error;
-    }
-    throw new Error("expected a failure");
-  };
 
   it("returns the model's structured answer as a TriageOutput", async () => {
     fake.respondWith(() => wire(answer));
@@ -116,7 +108,7 @@ describe("OpenAI classifier against the fake", () => {
   it("maps a hang to ai_timeout within the timeout", async () => {
     fake.fail({ hang: true });
     const started = Date.now();
-    const err = await failure(classifier({ timeoutMs: 300 }).classify(ticket, {}));
+    const err = await rejectionOf(classifier({ timeoutMs: 300 }).classify(ticket, {}));
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).reason).toBe("ai_timeout");
     expect(Date.now() - started).toBeLessThan(1_500);
@@ -124,14 +116,16 @@ describe("OpenAI classifier against the fake", () => {
 
   it("maps a caller abort to ai_timeout", async () => {
     fake.fail({ hang: true });
-    const err = await failure(classifier({ timeoutMs: 5_000 }).classify(ticket, { signal: AbortSignal.timeout(200) }));
+    const err = await rejectionOf(
+      classifier({ timeoutMs: 5_000 }).classify(ticket, { signal: AbortSignal.timeout(200) }),
+    );
     expect((err as RetryableError).reason).toBe("ai_timeout");
     expect(err.message).toMatch(/job deadline/);
   });
 
   it("maps 429 with retry-after to rate_limited carrying the hint", async () => {
     fake.rateLimit({ retryAfterSeconds: 20 });
-    const err = await failure(classifier().classify(ticket, {}));
+    const err = await rejectionOf(classifier().classify(ticket, {}));
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).reason).toBe("rate_limited");
     expect((err as RetryableError).retryAfterMs).toBe(20_000);
@@ -141,7 +135,7 @@ describe("OpenAI classifier against the fake", () => {
 
   it("maps 429 without retry-after to rate_limited, after one quick retry", async () => {
     fake.rateLimit();
-    const err = await failure(classifier().classify(ticket, {}));
+    const err = await rejectionOf(classifier().classify(ticket, {}));
     expect((err as RetryableError).reason).toBe("rate_limited");
     expect((err as RetryableError).retryAfterMs).toBeUndefined();
     expect(fake.completions()).toHaveLength(2);
@@ -156,7 +150,7 @@ describe("OpenAI classifier against the fake", () => {
 
   it("maps 401 to auth_failed without leaking the key", async () => {
     const wrongKey = "sk-wrong-key-ABCDEFGHIJKLMNOP";
-    const err = await failure(classifier({ apiKey: wrongKey }).classify(ticket, {}));
+    const err = await rejectionOf(classifier({ apiKey: wrongKey }).classify(ticket, {}));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).reason).toBe("auth_failed");
     expect(fake.completions()).toHaveLength(1);
@@ -168,7 +162,7 @@ describe("OpenAI classifier against the fake", () => {
 
   it("maps 500 to upstream_unavailable after the retry", async () => {
     fake.serverError();
-    const err = await failure(classifier().classify(ticket, {}));
+    const err = await rejectionOf(classifier().classify(ticket, {}));
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).reason).toBe("upstream_unavailable");
     expect(fake.completions()).toHaveLength(2);
@@ -181,7 +175,7 @@ describe("OpenAI classifier against the fake", () => {
   });
 
   it("maps a connection failure to upstream_unavailable", async () => {
-    const err = await failure(
+    const err = await rejectionOf(
       openaiClassifier({ apiKey: API_KEY, baseUrl: "http://127.0.0.1:9/v1", model: MODEL, maxRetries: 0 }).classify(
         ticket,
         {},
@@ -198,7 +192,7 @@ describe("OpenAI classifier against the fake", () => {
     ["an empty string", () => ""],
   ])("maps %s to ai_invalid_output", async (_label, respond) => {
     fake.respondWith(respond);
-    const err = await failure(classifier().classify(ticket, {}));
+    const err = await rejectionOf(classifier().classify(ticket, {}));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).reason).toBe("ai_invalid_output");
     expect(fake.completions()).toHaveLength(1);
@@ -206,10 +200,10 @@ describe("OpenAI classifier against the fake", () => {
 
   it("maps a refusal and a cut-off answer to ai_invalid_output", async () => {
     fake.refuseWith("I can't help with that.");
-    expect(((await failure(classifier().classify(ticket, {}))) as PermanentError).reason).toBe("ai_invalid_output");
+    expect(((await rejectionOf(classifier().classify(ticket, {}))) as PermanentError).reason).toBe("ai_invalid_output");
     fake.reset();
     fake.finishWith("length");
-    expect(((await failure(classifier().classify(ticket, {}))) as PermanentError).reason).toBe("ai_invalid_output");
+    expect(((await rejectionOf(classifier().classify(ticket, {}))) as PermanentError).reason).toBe("ai_invalid_output");
   });
 });
 

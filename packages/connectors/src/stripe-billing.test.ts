@@ -1,5 +1,5 @@
 import { PermanentError, RetryableError } from "@switchyard/events";
-import { FakeStripe } from "@switchyard/testkit";
+import { FakeStripe, rejectionOf } from "@switchyard/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stripeBilling } from "./stripe-billing.ts";
 
@@ -13,14 +13,6 @@ describe("Stripe billing source against the fake", () => {
   afterAll(() => fake.close());
 
   const source = (key = "sk_test_conn") => stripeBilling({ secretKey: key, apiBase: fake.url, timeoutMs: 400 });
-  const failure = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (err) {
-      return err as Error;
-    }
-    throw new Error("expected a failure");
-  };
 
   it("reads the current subscription", async () => {
     const sub = await source().subscription("sub_1");
@@ -69,7 +61,7 @@ describe("Stripe billing source against the fake", () => {
     ],
   ])("maps %s to its reason code", async (_label, inject, type, reason) => {
     inject();
-    const err = await failure(source().subscription("sub_1"));
+    const err = await rejectionOf(source().subscription("sub_1"));
     expect(err).toBeInstanceOf(type);
     expect((err as RetryableError).reason).toBe(reason);
   });
@@ -81,15 +73,15 @@ describe("Stripe billing source against the fake", () => {
       headers: { "retry-after": "2" },
       body: { error: { type: "rate_limit_error", message: "slow" } },
     });
-    const err = (await failure(source().subscription("sub_1"))) as RetryableError;
+    const err = (await rejectionOf(source().subscription("sub_1"))) as RetryableError;
     expect(err.retryAfterMs).toBe(2_000);
-    const bad = await failure(source("sk_test_wrong_key").subscription("sub_1"));
+    const bad = await rejectionOf(source("sk_test_wrong_key").subscription("sub_1"));
     expect((bad as PermanentError).reason).toBe("auth_failed");
     expect(bad.message).not.toContain("sk_test_wrong_key");
   });
 
   it("treats a missing object as a permanent failure", async () => {
-    const err = await failure(source().invoice("in_missing"));
+    const err = await rejectionOf(source().invoice("in_missing"));
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).reason).toBe("invalid_payload");
   });

@@ -1,6 +1,6 @@
 import { createDb, type DbHandle, runMigrations } from "@switchyard/db";
 import { PermanentError, RetryableError } from "@switchyard/events";
-import { createTestDatabase, FakeZendesk, type TestDatabase } from "@switchyard/testkit";
+import { createTestDatabase, FakeZendesk, rejectionOf, type TestDatabase } from "@switchyard/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { zendeskDesk } from "./zendesk.ts";
 
@@ -24,14 +24,6 @@ describe("Zendesk desk against the fake", () => {
   const desk = (apiToken = "zd-token-test") =>
     zendeskDesk({ baseUrl: fake.url, email: "bot@example.com", apiToken, timeoutMs: 300, db: handle.db });
   const key = (k: string) => ({ idempotencyKey: k });
-  const failure = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (err) {
-      return err as Error;
-    }
-    throw new Error("expected a failure");
-  };
 
   it("opens one ticket for an app request, found again by its external id", async () => {
     const input = { externalId: "app-evt-1", requesterEmail: "ada@example.com", subject: "Export", customerId: null };
@@ -53,7 +45,7 @@ describe("Zendesk desk against the fake", () => {
   it("after a write that timed out but landed, the retry finds the note instead of adding another", async () => {
     fake.addTicket({ id: 78 });
     fake.fail({ match: /^PUT /, latencyMs: 600, times: 1 });
-    const err = await failure(desk().addInternalNote("78", { kind: "context", body: "ctx" }, key("context-late")));
+    const err = await rejectionOf(desk().addInternalNote("78", { kind: "context", body: "ctx" }, key("context-late")));
     expect((err as RetryableError).reason).toBe("support_timeout");
     await new Promise((r) => setTimeout(r, 400));
     expect(fake.notesOn(78)).toHaveLength(1);
@@ -77,16 +69,16 @@ describe("Zendesk desk against the fake", () => {
   ])("maps %s to its reason code", async (_label, inject, type, reason) => {
     fake.addTicket({ id: 80 });
     inject();
-    const err = await failure(desk().updateTicket("80", { priority: "low" }, key("f")));
+    const err = await rejectionOf(desk().updateTicket("80", { priority: "low" }, key("f")));
     expect(err).toBeInstanceOf(type);
     expect((err as RetryableError).reason).toBe(reason);
   });
 
   it("fails permanently for a ticket Zendesk does not have, and on a wrong token", async () => {
     expect(
-      ((await failure(desk().updateTicket("999999", { priority: "low" }, key("x")))) as PermanentError).reason,
+      ((await rejectionOf(desk().updateTicket("999999", { priority: "low" }, key("x")))) as PermanentError).reason,
     ).toBe("invalid_payload");
-    const bad = await failure(desk("zd-wrong").updateTicket("80", { priority: "low" }, key("y")));
+    const bad = await rejectionOf(desk("zd-wrong").updateTicket("80", { priority: "low" }, key("y")));
     expect((bad as PermanentError).reason).toBe("auth_failed");
     expect(bad.message).not.toContain("zd-wrong");
   });

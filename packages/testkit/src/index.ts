@@ -29,6 +29,7 @@ export {
   TEST_REDIS_URL,
   uniquePrefix,
 } from "./redis.ts";
+export { rejectionOf } from "./rejection.ts";
 export {
   appEventRequest,
   type Signed,
