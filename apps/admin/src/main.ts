@@ -17,7 +17,7 @@ if (!config.DATABASE_URL) {
   process.exit(78);
 }
 const logger = createLogger({ name: "admin", level: config.LOG_LEVEL, secrets: secretValues(config) });
-const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL });
+const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_MAX });
 const admin = await startAdmin({ config, dbHandle, logger, credentials: creds.credentials });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -14,11 +14,15 @@ const SECRET = `whsec_bench_${randomUUID().replaceAll("-", "")}`;
 const APP_KEY = `sy_bench_${randomUUID().replaceAll("-", "")}`;
 const DURATION = 10;
 
+/** Everything the bench started, so a failed run leaves no process (or connection) behind. */
+const children: ChildProcess[] = [];
+
 function start(script: string, args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [script, ...args], {
     env: { LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  children.push(child);
   let out = "";
   child.stdout?.on("data", (d) => {
     out += d;
@@ -178,6 +182,7 @@ try {
     at: new Date().toISOString(),
   };
 } finally {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await sql.end();
   await db.drop();
   await deleteKeysWithPrefix(prefix);

@@ -5,7 +5,11 @@ import { startIngest } from "./server.ts";
 
 const config = loadEnv();
 const logger = createLogger({ name: "ingest", level: config.LOG_LEVEL, secrets: secretValues(config) });
-const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+const dbHandle = await createDb({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+  maxConnections: config.DATABASE_POOL_MAX,
+});
 // Embedded PGlite belongs to this process alone, so nobody else can have migrated it.
 if (dbHandle.kind === "pglite") await runMigrations(dbHandle);
 const ingest = await startIngest({ config, dbHandle, logger });

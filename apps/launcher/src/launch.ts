@@ -17,7 +17,11 @@ export interface Launched {
 
 /** Everything in one process: migrations first, then ingest (with its relay) and every worker. */
 export async function launch(config: Config, logger: Logger, credentials: AdminCredentials): Promise<Launched> {
-  const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const dbHandle = await createDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    maxConnections: config.DATABASE_POOL_MAX,
+  });
   await runMigrations(dbHandle);
   logger.info("database ready", { kind: dbHandle.kind });
   const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], { config, logger, dbHandle });

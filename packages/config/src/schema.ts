@@ -26,6 +26,8 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9_{}.-]+$/, "letters, digits, _ . - and {} only")
       .default("switchyard"),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Postgres connections per process; a worker needs about one per job it runs at once. */
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
     DATA_DIR: z.string().min(1).default("./.data"),
     INGEST_PORT: port.default(3000),
     ADMIN_PORT: port.default(3001),

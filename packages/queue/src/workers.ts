@@ -73,7 +73,7 @@ export async function runWorkerMain(config: Config, def: WorkerDefinition<WorkQu
     );
     process.exit(78);
   }
-  const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL });
+  const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_MAX });
   const workers = await startWorkers([def], { config, logger, dbHandle });
   logger.info("worker started", { queue: def.queue, concurrency: config.WORKER_CONCURRENCY });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
