@@ -11,6 +11,15 @@ describe.each(DRIVERS)("Redis outage on %s", (driver) => {
     redis = await startRedisServer();
     h = await createHarness({ driver, label: `outage_${driver}`, redisUrl: redis.url });
   });
+  /** A relay on this harness's database and queues, run by hand (runOnce), never on a timer. */
+  const relayWithGrace = (graceMs: number) =>
+    createRelay({
+      db: h.dbHandle.db,
+      dispatcher: createDispatcher({ db: h.dbHandle.db, registry: h.registry }),
+      logger: createLogger({ name: "relay", level: "silent" }),
+      intervalMs: 60_000,
+      graceMs,
+    });
   afterAll(async () => {
     await redis.start().catch(() => {});
     await h.close();
@@ -36,13 +45,7 @@ describe.each(DRIVERS)("Redis outage on %s", (driver) => {
     expect(await h.eventRows(event.id)).toHaveLength(1);
 
     await redis.start();
-    const relay = createRelay({
-      db: h.dbHandle.db,
-      dispatcher: createDispatcher({ db: h.dbHandle.db, registry: h.registry }),
-      logger: createLogger({ name: "relay", level: "silent" }),
-      intervalMs: 60_000,
-      graceMs: 1,
-    });
+    const relay = relayWithGrace(1);
     await new Promise((r) => setTimeout(r, 5));
     expect(await relay.runOnce()).toBe(1);
     expect(await relay.runOnce()).toBe(0);
@@ -60,13 +63,7 @@ describe.each(DRIVERS)("Redis outage on %s", (driver) => {
       503,
     );
     await redis.start();
-    const relay = createRelay({
-      db: h.dbHandle.db,
-      dispatcher: createDispatcher({ db: h.dbHandle.db, registry: h.registry }),
-      logger: createLogger({ name: "relay", level: "silent" }),
-      intervalMs: 60_000,
-      graceMs: 60_000,
-    });
+    const relay = relayWithGrace(60_000);
     expect(await relay.runOnce()).toBe(0);
     expect((await h.eventRows(event.id))[0]?.status).toBe("received");
   });
