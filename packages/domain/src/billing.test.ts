@@ -125,3 +125,17 @@ describe("billing merge", () => {
     expect(isEntitled(c)).toBe(true);
   });
 });
+
+describe("Stripe API versions", () => {
+  it("finds an invoice's subscription at the top level or under parent.subscription_details", () => {
+    const old = invoicePaid({ customer: "cus_1", subscription: "sub_old", created: T });
+    const { subscription: _s, ...rest } = old.data.object as Record<string, unknown>;
+    const basil = {
+      ...old,
+      data: { object: { ...rest, parent: { subscription_details: { subscription: "sub_new" } } } },
+    };
+    expect(InvoiceEvent.parse(old).data.object.subscription).toBe("sub_old");
+    expect(InvoiceEvent.parse(basil).data.object.subscription).toBe("sub_new");
+    expect(invoiceFacts(InvoiceEvent.parse(basil))).toMatchObject({ subscriptionId: "sub_new", status: "active" });
+  });
+});

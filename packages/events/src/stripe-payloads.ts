@@ -43,21 +43,29 @@ const invoiceLine = z.object({
 });
 
 export const InvoiceEvent = stripeEvent(
-  z.object({
-    id,
-    customer: customerRef,
-    customer_email: z.string().nullish(),
-    subscription: customerRef.nullish(),
-    amount_paid: z.number().int().default(0),
-    amount_due: z.number().int().default(0),
-    currency: z.string().default("usd"),
-    status: z.string().nullish(),
-    status_transitions: z.object({ paid_at: z.number().int().nullish() }).nullish(),
-    payment_intent: customerRef.nullish(),
-    charge: customerRef.nullish(),
-    lines: z.object({ data: z.array(invoiceLine) }).nullish(),
-    metadata,
-  }),
+  z
+    .object({
+      id,
+      customer: customerRef,
+      customer_email: z.string().nullish(),
+      subscription: customerRef.nullish(),
+      /** API versions from 2025-03-31 name the subscription here instead of at the top level. */
+      parent: z.object({ subscription_details: z.object({ subscription: customerRef.nullish() }).nullish() }).nullish(),
+      amount_paid: z.number().int().default(0),
+      amount_due: z.number().int().default(0),
+      currency: z.string().default("usd"),
+      status: z.string().nullish(),
+      status_transitions: z.object({ paid_at: z.number().int().nullish() }).nullish(),
+      payment_intent: customerRef.nullish(),
+      charge: customerRef.nullish(),
+      lines: z.object({ data: z.array(invoiceLine) }).nullish(),
+      metadata,
+    })
+    // One place for the subscription, whichever API version sent the invoice.
+    .transform(({ parent, ...invoice }) => ({
+      ...invoice,
+      subscription: invoice.subscription ?? parent?.subscription_details?.subscription ?? null,
+    })),
 );
 
 export const ChargeRefunded = stripeEvent(
