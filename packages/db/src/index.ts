@@ -22,7 +22,7 @@ export {
   resolveFailure,
   searchFailures,
 } from "./failures-repo.ts";
-export { completeDelivery, isDelivered, settleEvent, startDelivery } from "./ledger.ts";
+export { completeDelivery, settleEvent, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";
 export type { EventStatus, FailureStatus, TimelineKind } from "./schema.ts";
 export * as schema from "./schema.ts";

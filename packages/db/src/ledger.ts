@@ -2,26 +2,21 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { deliveries, events } from "./schema.ts";
 
-/** True once (consumer, event) has completed: its effects must not run again. */
-export async function isDelivered(db: Db, consumer: string, eventId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ status: deliveries.status })
-    .from(deliveries)
-    .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
-  return row?.status === "completed";
-}
-
-/** Records an attempt and returns its number (1 for the first run, 2+ after a crash or retry). */
-export async function startDelivery(db: Db, consumer: string, eventId: string): Promise<number> {
+/**
+ * Records an attempt and returns its number (1 for the first run, 2+ after a crash or retry), in
+ * one round trip; `undefined` when (consumer, event) has completed: its effects must not run again.
+ */
+export async function startDelivery(db: Db, consumer: string, eventId: string): Promise<number | undefined> {
   const [row] = await db
     .insert(deliveries)
     .values({ consumer, eventId })
     .onConflictDoUpdate({
       target: [deliveries.consumer, deliveries.eventId],
       set: { attempts: sql`${deliveries.attempts} + 1` },
+      setWhere: sql`${deliveries.status} <> 'completed'`,
     })
     .returning({ attempts: deliveries.attempts });
-  return row?.attempts ?? 1;
+  return row?.attempts;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type Config, type Logger, redact, secretValues } from "@switchyard/config";
-import { completeDelivery, type Db, isDelivered, resolveFailure, settleEvent, startDelivery } from "@switchyard/db";
+import { completeDelivery, type Db, resolveFailure, settleEvent, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
   JOB_CATALOG,
@@ -85,13 +85,13 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     const { eventId } = envelope.data;
     const consumer = `${def.queue}/${job.name}`;
     const logger = deps.logger.child({ queue: def.queue, job: job.name, eventId, requestId: envelope.data.requestId });
-    if (await isDelivered(deps.db, consumer, eventId)) {
+    const attempt = await startDelivery(deps.db, consumer, eventId);
+    if (attempt === undefined) {
       // The effect happened; make sure the event says so too.
       await settleEvent(deps.db, eventId);
       logger.info("already delivered; skipping");
       return { skipped: "already delivered" };
     }
-    const attempt = await startDelivery(deps.db, consumer, eventId);
     const controller = new AbortController();
     const ctx: JobContext = {
       eventId,
