@@ -25,12 +25,7 @@ export async function startAdmin(opts: {
   const redis = createRedis(config.REDIS_URL, "producer");
   redis.on("error", (err) => logger.debug("redis connection error", { err }));
   const registry = QueueRegistry.fromConfig(config, redis, (err) => logger.debug("queue connection error", { err }));
-  const desk = supportDesk(dbHandle.db, {
-    baseUrl: config.ZENDESK_API_BASE,
-    email: config.ZENDESK_EMAIL,
-    apiToken: config.ZENDESK_API_TOKEN,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-  });
+  const desk = supportDesk(dbHandle.db, config);
   const failureWorkers = await startFailureWorkers({
     config,
     db: dbHandle.db,

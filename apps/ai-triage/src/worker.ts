@@ -20,12 +20,7 @@ import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** Support messages -> intent, urgency, sentiment, summary and draft; privileged asks go to a person. */
 export const aiTriage = defineWorker("ai-triage", ({ db, config, logger }) => {
-  const desk = supportDesk(db, {
-    baseUrl: config.ZENDESK_API_BASE,
-    email: config.ZENDESK_EMAIL,
-    apiToken: config.ZENDESK_API_TOKEN,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-  });
+  const desk = supportDesk(db, config);
   const rules = rulesClassifier();
 
   /** The model when configured (the rules answer if it fails or is late), else the rules alone. */

@@ -10,12 +10,7 @@ import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** A new ticket gets one internal note with the customer's context, per context change. */
 export const supportContext = defineWorker("support-context", ({ db, config }) => {
-  const desk = supportDesk(db, {
-    baseUrl: config.ZENDESK_API_BASE,
-    email: config.ZENDESK_EMAIL,
-    apiToken: config.ZENDESK_API_TOKEN,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-  });
+  const desk = supportDesk(db, config);
   const attach = async (ticket: TicketRef, ctx: JobContext) => {
     const customer = await customerForTicket(db, ticket);
     const { noteId, created } = await attachContext(db, desk, ticket, customer, {

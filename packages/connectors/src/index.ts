@@ -35,4 +35,4 @@ export {
   type TriageInput,
   TriageOutput,
 } from "./triage.ts";
-export { supportDesk, type ZendeskOptions, zendeskDesk } from "./zendesk.ts";
+export { type DeskSettings, supportDesk, type ZendeskOptions, zendeskDesk } from "./zendesk.ts";

@@ -1,3 +1,4 @@
+import type { Config } from "@switchyard/config";
 import { and, type Db, eq, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
 import type { WriteOptions } from "./crm.ts";
@@ -142,19 +143,16 @@ export function zendeskDesk(opts: ZendeskOptions): SupportAdapter {
   };
 }
 
-/** Zendesk when all three settings are given; the embedded desk otherwise. */
-export function supportDesk(
-  db: Db,
-  s: { baseUrl?: string | undefined; email?: string | undefined; apiToken?: string | undefined; timeoutMs?: number },
-): SupportAdapter {
-  if (s.baseUrl && s.email && s.apiToken) {
-    return zendeskDesk({
-      baseUrl: s.baseUrl,
-      email: s.email,
-      apiToken: s.apiToken,
-      db,
-      ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
-    });
+export type DeskSettings = Pick<
+  Config,
+  "ZENDESK_API_BASE" | "ZENDESK_EMAIL" | "ZENDESK_API_TOKEN" | "PROVIDER_TIMEOUT_MS"
+>;
+
+/** Zendesk when its base URL, email and token are all configured; the embedded desk otherwise. */
+export function supportDesk(db: Db, config: DeskSettings): SupportAdapter {
+  const { ZENDESK_API_BASE: baseUrl, ZENDESK_EMAIL: email, ZENDESK_API_TOKEN: apiToken } = config;
+  if (baseUrl && email && apiToken) {
+    return zendeskDesk({ baseUrl, email, apiToken, db, timeoutMs: config.PROVIDER_TIMEOUT_MS });
   }
   return localDesk(db);
 }
