@@ -4,7 +4,18 @@ import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
 import type { DbHandle } from "@switchyard/db";
 import { createDispatcher, createRedis, createRelay, QueueRegistry, withTimeout } from "@switchyard/queue";
+import type { Redis } from "ioredis";
 import { newApp } from "./app.ts";
+
+/** /readyz: Redis and Postgres both answer within a second. */
+export function readinessCheck(redis: Redis, dbHandle: DbHandle): () => Promise<void> {
+  return async () => {
+    await Promise.all([
+      withTimeout(redis.ping(), 1_000, "redis ping"),
+      withTimeout(dbHandle.ping(), 1_000, "database ping"),
+    ]);
+  };
+}
 
 export interface IngestServer {
   port: number;
@@ -30,12 +41,7 @@ export async function startIngest(opts: { config: Config; dbHandle: DbHandle; lo
     db: dbHandle.db,
     dispatcher,
     logger,
-    checkReady: async () => {
-      await Promise.all([
-        withTimeout(redis.ping(), 1_000, "redis ping"),
-        withTimeout(dbHandle.ping(), 1_000, "database ping"),
-      ]);
-    },
+    checkReady: readinessCheck(redis, dbHandle),
   });
   const server = serve({ fetch: app.fetch, port: config.INGEST_PORT, hostname: "0.0.0.0" }) as Server;
   // A client trickling a body must not hold a connection (and a relay-visible row) for minutes.

@@ -1,9 +1,10 @@
 import { type Config, createLogger, parseConfig } from "@switchyard/config";
 import { createDb, type DbHandle, eq, runMigrations, schema, sql } from "@switchyard/db";
 import { jobIdFor, WORK_QUEUES, type WorkQueue } from "@switchyard/events";
-import { createDispatcher, createRedis, QueueRegistry, withTimeout } from "@switchyard/queue";
+import { createDispatcher, createRedis, QueueRegistry } from "@switchyard/queue";
 import { createTestDatabase, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
 import { newApp } from "../app.ts";
+import { readinessCheck } from "../server.ts";
 
 export type Driver = "postgres" | "pglite";
 export const DRIVERS: Driver[] = ["postgres", "pglite"];
@@ -70,9 +71,7 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     db: dbHandle.db,
     dispatcher,
     logger,
-    checkReady: async () => {
-      await Promise.all([withTimeout(redis.ping(), 1_000, "redis"), dbHandle.ping()]);
-    },
+    checkReady: readinessCheck(redis, dbHandle),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const { events } = schema;
