@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "@switchyard/config";
-import { type Db, type EventRow, recordEvent } from "@switchyard/db";
+import type { EventRow } from "@switchyard/db";
 import { normalizeType, routeFor } from "@switchyard/events";
-import { type Dispatcher, QueueUnavailableError } from "@switchyard/queue";
+import { QueueUnavailableError } from "@switchyard/queue";
 import { ApiError } from "./errors.ts";
 import type { Parsed } from "./parse.ts";
+import type { Pipeline } from "./pipeline.ts";
 import { storableText } from "./storable.ts";
 
 export interface AcceptContext {
-  db: Db;
-  dispatcher: Dispatcher;
+  pipeline: Pipeline;
   logger: Logger;
   source: string;
   body: string;
@@ -35,7 +35,7 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
   const receivedAt = new Date(ctx.receivedAt);
   if (!parsed.ok) {
     const hash = sha256(ctx.body);
-    await recordEvent(ctx.db, {
+    await ctx.pipeline.record({
       source: ctx.source,
       // Its own namespace: a corrected retry under the same id must still be accepted.
       sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${hash}`}`,
@@ -52,24 +52,30 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
     throw new ApiError("invalid_payload", parsed.message);
   }
 
+  // Recorded together: the pipeline turns a batch (HubSpot sends several) into one insert.
+  const recorded = await Promise.all(
+    parsed.events.map(async (incoming) => {
+      const type = normalizeType(ctx.source, incoming.type);
+      const queues = [...routeFor(type)];
+      const payloadHash = sha256(JSON.stringify(incoming.payload));
+      const result = await ctx.pipeline.record({
+        source: ctx.source,
+        sourceEventId: incoming.sourceEventId,
+        type,
+        payload: incoming.payload,
+        payloadHash,
+        // An event no queue wants is finished the moment it is recorded.
+        status: queues.length > 0 ? "received" : "processed",
+        queues,
+        requestId: ctx.requestId,
+        receivedAt,
+      });
+      return { ...result, type, payloadHash };
+    }),
+  );
   const results: AcceptedEvent[] = [];
   const toDispatch: EventRow[] = [];
-  for (const incoming of parsed.events) {
-    const type = normalizeType(ctx.source, incoming.type);
-    const queues = [...routeFor(type)];
-    const payloadHash = sha256(JSON.stringify(incoming.payload));
-    const { duplicate, event } = await recordEvent(ctx.db, {
-      source: ctx.source,
-      sourceEventId: incoming.sourceEventId,
-      type,
-      payload: incoming.payload,
-      payloadHash,
-      // An event no queue wants is finished the moment it is recorded.
-      status: queues.length > 0 ? "received" : "processed",
-      queues,
-      requestId: ctx.requestId,
-      receivedAt,
-    });
+  for (const { duplicate, event, type, payloadHash } of recorded) {
     if (duplicate) {
       if (event.status === "rejected")
         throw new ApiError("invalid_payload", `event was rejected before: ${event.reason}`);
@@ -83,7 +89,7 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
   }
 
   try {
-    for (const row of toDispatch) await ctx.dispatcher.dispatch(row);
+    await Promise.all(toDispatch.map((row) => ctx.pipeline.dispatch(row)));
   } catch (err) {
     if (!(err instanceof QueueUnavailableError)) throw err;
     // The row stays `received`: the relay enqueues it once Redis is back, so nothing is lost.

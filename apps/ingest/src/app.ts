@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv, IngestDeps } from "./env-types.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { createPipeline } from "./pipeline.ts";
 import { appEventRoutes } from "./routes/app-events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -9,6 +10,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 /** The public edge. Built from its dependencies so tests drive it through app.request(). */
 export function newApp(deps: IngestDeps) {
   const now = deps.now ?? Date.now;
+  const routeDeps = { ...deps, pipeline: createPipeline(deps) };
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     // Timestamp windows are measured from arrival, not from when a slow body finished.
@@ -17,8 +19,8 @@ export function newApp(deps: IngestDeps) {
   });
   app.use(requestId({ limitLength: 64 }));
   app.route("/", healthRoutes(deps));
-  app.route("/webhooks", webhookRoutes(deps));
-  app.route("/v1/events", appEventRoutes(deps));
+  app.route("/webhooks", webhookRoutes(routeDeps));
+  app.route("/v1/events", appEventRoutes(routeDeps));
   app.notFound((c) => errorResponse(c, new ApiError("not_found", "no such route")));
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);

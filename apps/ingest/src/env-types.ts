@@ -1,6 +1,7 @@
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
 import type { Dispatcher } from "@switchyard/queue";
+import type { Pipeline } from "./pipeline.ts";
 
 export interface IngestDeps {
   config: Config;
@@ -12,6 +13,9 @@ export interface IngestDeps {
   /** Clock in ms, injectable so timestamp windows can be tested without sleeping. */
   now?: () => number;
 }
+
+/** What routes get: the dependencies plus the pipeline newApp() built from them. */
+export type RouteDeps = IngestDeps & { pipeline: Pipeline };
 
 /** What middleware hands to routes: the body exactly as signed, and when it arrived. */
 export interface RawRequest {

@@ -26,48 +26,105 @@ const MAX_KEY = 200;
 export const eventKey = (id: string) =>
   id.length <= MAX_KEY ? id : `sha256-${createHash("sha256").update(id).digest("hex")}`;
 
+const keyOf = (e: { source: string; sourceEventId: string }) => `${e.source}\u0000${e.sourceEventId}`;
+
 /** Inserts once per (source, source_event_id); a repeat is counted on the original row instead. */
 export async function recordEvent(db: Db, raw: NewEvent): Promise<RecordResult> {
-  const input = { ...raw, sourceEventId: eventKey(raw.sourceEventId) };
-  const [inserted] = await db
+  const [result] = await recordEvents(db, [raw]);
+  if (!result) throw new Error("recordEvents returned no result");
+  return result;
+}
+
+/**
+ * recordEvent for many events in two statements at most: one multi-row insert, and an update that
+ * counts the repeats. Results come back in input order; a key repeated within the batch is inserted
+ * once and counted as a duplicate after that.
+ */
+export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<RecordResult[]> {
+  const inputs = raws.map((raw) => ({ ...raw, sourceEventId: eventKey(raw.sourceEventId) }));
+  const first = new Map<string, (typeof inputs)[number]>();
+  for (const input of inputs) if (!first.has(keyOf(input))) first.set(keyOf(input), input);
+  // Sorted, so two batches holding the same keys take their index locks in one order: no deadlock.
+  const candidates = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+  const inserted = await db
     .insert(events)
-    .values({
-      source: input.source,
-      sourceEventId: input.sourceEventId,
-      type: input.type,
-      payload: input.payload ?? null,
-      rawBody: input.rawBody ?? null,
-      payloadHash: input.payloadHash,
-      status: input.status,
-      reason: input.reason ?? null,
-      queues: [...input.queues],
-      requestId: input.requestId ?? null,
-      receivedAt: input.receivedAt,
-    })
+    .values(
+      candidates.map((input) => ({
+        source: input.source,
+        sourceEventId: input.sourceEventId,
+        type: input.type,
+        payload: input.payload ?? null,
+        rawBody: input.rawBody ?? null,
+        payloadHash: input.payloadHash,
+        status: input.status,
+        reason: input.reason ?? null,
+        queues: [...input.queues],
+        requestId: input.requestId ?? null,
+        receivedAt: input.receivedAt,
+      })),
+    )
     .onConflictDoNothing({ target: [events.source, events.sourceEventId] })
     .returning();
-  if (inserted) return { duplicate: false, event: inserted };
-  const [original] = await db
-    .update(events)
-    .set({ duplicates: sql`${events.duplicates} + 1` })
-    .where(and(eq(events.source, input.source), eq(events.sourceEventId, input.sourceEventId)))
-    .returning();
-  if (!original) throw new Error(`event ${input.source}/${input.sourceEventId} conflicted but cannot be read`);
-  return { duplicate: true, event: original };
+  const fresh = new Map(inserted.map((row) => [keyOf(row), row]));
+
+  const repeats = new Map<string, number>();
+  const isFresh = inputs.map((input) => first.get(keyOf(input)) === input && fresh.has(keyOf(input)));
+  inputs.forEach((input, i) => {
+    if (!isFresh[i]) repeats.set(keyOf(input), (repeats.get(keyOf(input)) ?? 0) + 1);
+  });
+  const originals = new Map<string, EventRow>();
+  if (repeats.size > 0) {
+    const keys = [...repeats.keys()].sort();
+    const rows = await db
+      .update(events)
+      .set({
+        duplicates: sql`${events.duplicates} + (case ${sql.join(
+          keys.map((k) => {
+            const [source, id] = k.split("\u0000");
+            return sql`when ${events.source} = ${source} and ${events.sourceEventId} = ${id} then ${repeats.get(k)}::int`;
+          }),
+          sql` `,
+        )} else 0 end)`,
+      })
+      .where(
+        or(
+          ...keys.map((k) => {
+            const [source, id] = k.split("\u0000");
+            return and(eq(events.source, source ?? ""), eq(events.sourceEventId, id ?? ""));
+          }),
+        ),
+      )
+      .returning();
+    for (const row of rows) originals.set(keyOf(row), row);
+  }
+
+  return inputs.map((input, i) => {
+    const key = keyOf(input);
+    if (isFresh[i]) return { duplicate: false, event: fresh.get(key) as EventRow };
+    const original = originals.get(key);
+    if (!original) throw new Error(`event ${input.source}/${input.sourceEventId} conflicted but cannot be read`);
+    return { duplicate: true, event: original };
+  });
 }
 
 export async function markEnqueued(db: Db, id: string): Promise<void> {
+  await markEnqueuedMany(db, [id]);
+}
+
+export async function markEnqueuedMany(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
   await db
     .update(events)
     .set({ status: "enqueued", enqueuedAt: new Date(), attempts: sql`${events.attempts} + 1` })
-    .where(and(eq(events.id, id), eq(events.status, "received")));
+    .where(and(inArray(events.id, [...ids]), eq(events.status, "received")));
 }
 
-export async function noteEnqueueFailure(db: Db, id: string): Promise<void> {
+export async function noteEnqueueFailures(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
   await db
     .update(events)
     .set({ attempts: sql`${events.attempts} + 1` })
-    .where(eq(events.id, id));
+    .where(inArray(events.id, [...ids]));
 }
 
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {

@@ -6,10 +6,12 @@ export {
   type EventRow,
   getEvent,
   markEnqueued,
+  markEnqueuedMany,
   type NewEvent,
-  noteEnqueueFailure,
+  noteEnqueueFailures,
   type RecordResult,
   recordEvent,
+  recordEvents,
   releaseClaims,
 } from "./events-repo.ts";
 export {

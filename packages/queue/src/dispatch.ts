@@ -1,5 +1,5 @@
-import { type Db, type EventRow, markEnqueued, noteEnqueueFailure } from "@switchyard/db";
-import { type EventEnvelope, isWorkQueue, jobIdFor } from "@switchyard/events";
+import { type Db, type EventRow, markEnqueuedMany, noteEnqueueFailures } from "@switchyard/db";
+import { type EventEnvelope, isWorkQueue, jobIdFor, type WorkQueue } from "@switchyard/events";
 import { withTimeout } from "./redis.ts";
 import type { QueueRegistry } from "./registry.ts";
 
@@ -22,28 +22,45 @@ export function envelopeOf(row: EventRow): EventEnvelope {
 export interface Dispatcher {
   /** Enqueues a recorded event to its routed queues, then marks it enqueued. Idempotent. */
   dispatch(row: EventRow): Promise<void>;
+  /** dispatch() for many rows: one bulk add per queue and one update, so a batch costs two round trips. */
+  dispatchMany(rows: readonly EventRow[]): Promise<void>;
 }
 
 export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeoutMs?: number }): Dispatcher {
   const timeoutMs = opts.timeoutMs ?? 2_000;
-  return {
-    async dispatch(row) {
-      const envelope = envelopeOf(row);
-      const jobId = jobIdFor(row.id);
-      try {
-        // The job id is derived from the event id, so a repeat add (relay, retry) is a no-op.
-        await withTimeout(
-          Promise.all(
-            row.queues.filter(isWorkQueue).map((queue) => opts.registry.get(queue).add(row.type, envelope, { jobId })),
+  async function dispatchMany(rows: readonly EventRow[]) {
+    if (rows.length === 0) return;
+    const byQueue = new Map<WorkQueue, EventRow[]>();
+    for (const row of rows) {
+      for (const queue of row.queues.filter(isWorkQueue)) byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
+    }
+    try {
+      // The job id is derived from the event id, so a repeat add (relay, retry) is a no-op.
+      await withTimeout(
+        Promise.all(
+          [...byQueue].map(([queue, queued]) =>
+            opts.registry
+              .get(queue)
+              .addBulk(
+                queued.map((row) => ({ name: row.type, data: envelopeOf(row), opts: { jobId: jobIdFor(row.id) } })),
+              ),
           ),
-          timeoutMs,
-          "enqueue",
-        );
-      } catch (err) {
-        await noteEnqueueFailure(opts.db, row.id).catch(() => {});
-        throw new QueueUnavailableError(`could not enqueue event ${row.id}: ${(err as Error).message}`, { cause: err });
-      }
-      await markEnqueued(opts.db, row.id);
-    },
-  };
+        ),
+        timeoutMs,
+        "enqueue",
+      );
+    } catch (err) {
+      await noteEnqueueFailures(
+        opts.db,
+        rows.map((r) => r.id),
+      ).catch(() => {});
+      const what = rows.length === 1 ? `event ${rows[0]?.id}` : `${rows.length} events`;
+      throw new QueueUnavailableError(`could not enqueue ${what}: ${(err as Error).message}`, { cause: err });
+    }
+    await markEnqueuedMany(
+      opts.db,
+      rows.map((r) => r.id),
+    );
+  }
+  return { dispatch: (row) => dispatchMany([row]), dispatchMany };
 }

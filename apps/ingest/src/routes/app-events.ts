@@ -1,7 +1,7 @@
 import { APP_SOURCE } from "@switchyard/events";
 import { Hono } from "hono";
 import { acceptEvents } from "../accept.ts";
-import type { AppEnv, IngestDeps } from "../env-types.ts";
+import type { AppEnv, RouteDeps } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { parseAppEvent } from "../parse.ts";
 import { readRawBody } from "../raw-body.ts";
@@ -11,7 +11,7 @@ import { respond } from "./webhooks.ts";
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** First-party events: bearer key first, then the Idempotency-Key that makes retries safe. */
-export function appEventRoutes(deps: IngestDeps) {
+export function appEventRoutes(deps: RouteDeps) {
   return new Hono<AppEnv>().post("/", async (c) => {
     if (!verifyApiKey(c.req.header("authorization"), deps.config.APP_API_KEYS)) {
       throw new ApiError("auth_failed", "a valid bearer API key is required");

@@ -1,7 +1,7 @@
 import { APP_SOURCE, isProviderSource, SOURCE_NAME } from "@switchyard/events";
 import { Hono } from "hono";
 import { type AcceptedEvent, acceptEvents } from "../accept.ts";
-import type { AppEnv, IngestDeps, RawRequest } from "../env-types.ts";
+import type { AppEnv, RawRequest, RouteDeps } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { type Parsed, parseHubspot, parseStandardWebhook, parseStripe, parseZendesk } from "../parse.ts";
 import { readRawBody } from "../raw-body.ts";
@@ -16,7 +16,7 @@ interface SourceHandler {
 }
 
 /** The handler for a source, or undefined when that source is not configured (404). */
-function handlerFor(source: string, deps: IngestDeps): SourceHandler | undefined {
+function handlerFor(source: string, deps: RouteDeps): SourceHandler | undefined {
   const { config } = deps;
   const configured = (secrets: readonly string[]) => secrets.length > 0;
   if (source === "stripe" && configured(config.STRIPE_WEBHOOK_SECRET)) {
@@ -61,7 +61,7 @@ export function respond(results: AcceptedEvent[]) {
   };
 }
 
-export function webhookRoutes(deps: IngestDeps) {
+export function webhookRoutes(deps: RouteDeps) {
   return new Hono<AppEnv>().post("/:source", async (c) => {
     const source = c.req.param("source");
     const handler = handlerFor(source, deps);

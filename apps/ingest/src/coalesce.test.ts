@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { coalesce } from "./coalesce.ts";
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("coalesce", () => {
+  it("serves calls made in one turn of the event loop with one batch, in order", async () => {
+    const batches: number[][] = [];
+    const double = coalesce(
+      async (items: number[]) => {
+        batches.push(items);
+        return items.map((n) => n * 2);
+      },
+      { maxBatch: 100, maxInFlight: 2 },
+    );
+    const out = await Promise.all([1, 2, 3, 4, 5].map((n) => double(n)));
+    expect(out).toEqual([2, 4, 6, 8, 10]);
+    expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it("caps a batch at maxBatch and the batches in flight at maxInFlight; the rest wait and grow", async () => {
+    const batches: number[][] = [];
+    let inFlight = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    const run = coalesce(
+      async (items: number[]) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        batches.push(items);
+        await new Promise<void>((r) => gates.push(r));
+        inFlight--;
+        return items;
+      },
+      { maxBatch: 3, maxInFlight: 2 },
+    );
+    const first = Array.from({ length: 7 }, (_, i) => run(i));
+    await tick();
+    expect(batches).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    const later = Array.from({ length: 3 }, (_, i) => run(100 + i));
+    while (gates.length > 0 || batches.length < 4) {
+      gates.shift()?.();
+      await tick();
+    }
+    await Promise.all([...first, ...later]);
+    expect(peak).toBe(2);
+    // The item left over and the ones asked for while both slots were busy went as one batch.
+    expect(batches.slice(2).flat()).toEqual([6, 100, 101, 102]);
+    expect(batches.every((b) => b.length <= 3)).toBe(true);
+  });
+
+  it("with isolateFailures, a failed batch is retried item by item so only the bad item fails", async () => {
+    const calls: string[][] = [];
+    const run = coalesce(
+      async (items: string[]) => {
+        calls.push(items);
+        if (items.includes("bad")) throw new Error("refused: bad");
+        return items.map((s) => s.toUpperCase());
+      },
+      { maxBatch: 10, maxInFlight: 1, isolateFailures: true },
+    );
+    const results = await Promise.allSettled(["a", "bad", "c"].map((s) => run(s)));
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      "A",
+      "refused: bad",
+      "C",
+    ]);
+    expect(calls[0]).toEqual(["a", "bad", "c"]);
+    expect(calls.slice(1).sort()).toEqual([["a"], ["bad"], ["c"]]);
+  });
+
+  it("without isolateFailures, every item of a failed batch gets the error, and later batches still run", async () => {
+    let fail = true;
+    const run = coalesce(
+      async (items: number[]) => {
+        if (fail) throw new Error("redis away");
+        return items;
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const failed = await Promise.allSettled([run(1), run(2)]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    expect(await run(3)).toBe(3);
+  });
+
+  it("rejects every item when the batch returns the wrong number of results", async () => {
+    const run = coalesce(async (items: number[]) => items.slice(1), { maxBatch: 10, maxInFlight: 1 });
+    await expect(Promise.all([run(1), run(2)])).rejects.toThrow("batch of 2 returned 1 results");
+  });
+});
