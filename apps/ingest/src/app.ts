@@ -10,7 +10,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 /** The public edge. Built from its dependencies so tests drive it through app.request(). */
 export function newApp(deps: IngestDeps) {
   const now = deps.now ?? Date.now;
-  const routeDeps = { ...deps, pipeline: createPipeline(deps) };
+  const routeDeps = { ...deps, pipeline: deps.pipeline ?? createPipeline(deps) };
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     // Timestamp windows are measured from arrival, not from when a slow body finished.

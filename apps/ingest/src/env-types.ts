@@ -10,6 +10,8 @@ export interface IngestDeps {
   logger: Logger;
   /** Throws when a dependency (Redis, Postgres) is unreachable. */
   checkReady(): Promise<void>;
+  /** Built by newApp() when absent; startIngest() passes its own so close() can wait for it. */
+  pipeline?: Pipeline;
   /** Clock in ms, injectable so timestamp windows can be tested without sleeping. */
   now?: () => number;
 }

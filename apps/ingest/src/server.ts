@@ -6,6 +6,7 @@ import type { DbHandle } from "@switchyard/db";
 import { createDispatcher, createRedis, createRelay, QueueRegistry, withTimeout } from "@switchyard/queue";
 import type { Redis } from "ioredis";
 import { newApp } from "./app.ts";
+import { createPipeline } from "./pipeline.ts";
 
 /** /readyz: Redis and Postgres both answer within a second. */
 export function readinessCheck(redis: Redis, dbHandle: DbHandle): () => Promise<void> {
@@ -36,10 +37,12 @@ export async function startIngest(opts: { config: Config; dbHandle: DbHandle; lo
     intervalMs: config.RELAY_INTERVAL_MS,
     graceMs: config.RELAY_GRACE_MS,
   });
+  const pipeline = createPipeline({ db: dbHandle.db, dispatcher, logger });
   const app = newApp({
     config,
     db: dbHandle.db,
     dispatcher,
+    pipeline,
     logger,
     checkReady: readinessCheck(redis, dbHandle),
   });
@@ -58,6 +61,7 @@ export async function startIngest(opts: { config: Config; dbHandle: DbHandle; lo
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pipeline.idle();
       await relay.stop();
       await registry.close();
       redis.disconnect();

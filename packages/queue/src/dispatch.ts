@@ -24,11 +24,16 @@ export interface Dispatcher {
   dispatch(row: EventRow): Promise<void>;
   /** dispatch() for many rows: one bulk add per queue and one update, so a batch costs two round trips. */
   dispatchMany(rows: readonly EventRow[]): Promise<void>;
+  /**
+   * Only the Redis half of dispatchMany: the caller marks the rows enqueued (markEnqueuedMany) when
+   * it suits it. Until then the relay may add them again, which the job id makes a no-op.
+   */
+  enqueueMany(rows: readonly EventRow[]): Promise<void>;
 }
 
 export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeoutMs?: number }): Dispatcher {
   const timeoutMs = opts.timeoutMs ?? 2_000;
-  async function dispatchMany(rows: readonly EventRow[]) {
+  async function enqueueMany(rows: readonly EventRow[]) {
     if (rows.length === 0) return;
     const byQueue = new Map<WorkQueue, EventRow[]>();
     for (const row of rows) {
@@ -57,10 +62,13 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
       const what = rows.length === 1 ? `event ${rows[0]?.id}` : `${rows.length} events`;
       throw new QueueUnavailableError(`could not enqueue ${what}: ${(err as Error).message}`, { cause: err });
     }
+  }
+  async function dispatchMany(rows: readonly EventRow[]) {
+    await enqueueMany(rows);
     await markEnqueuedMany(
       opts.db,
       rows.map((r) => r.id),
     );
   }
-  return { dispatch: (row) => dispatchMany([row]), dispatchMany };
+  return { dispatch: (row) => dispatchMany([row]), dispatchMany, enqueueMany };
 }
