@@ -22,7 +22,7 @@ for (const driver of ["postgres", "pglite"] as const) {
     let handle: DbHandle;
     beforeAll(async () => {
       testDb = driver === "postgres" ? await createTestDatabase("events_repo") : undefined;
-      handle = await createDb(testDb ? { databaseUrl: testDb.url } : {});
+      handle = await createDb(testDb ? { databaseUrl: testDb.url } : { dataDir: "memory://" });
       await runMigrations(handle);
     });
     afterAll(async () => {

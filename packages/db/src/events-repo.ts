@@ -46,22 +46,31 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
   for (const input of inputs) if (!first.has(keyOf(input))) first.set(keyOf(input), input);
   // Sorted, so two batches holding the same keys take their index locks in one order: no deadlock.
   const candidates = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+  // One statement text whatever the batch size, so it stays prepared and no per-row SQL is built;
+  // the rows travel as one JSON text parameter (as text: PGlite would encode a jsonb one again).
+  const rows = JSON.stringify(
+    candidates.map((e) => ({
+      source: e.source,
+      source_event_id: e.sourceEventId,
+      type: e.type,
+      received_at: e.receivedAt.toISOString(),
+      payload: e.payload ?? null,
+      raw_body: e.rawBody ?? null,
+      payload_hash: e.payloadHash,
+      status: e.status,
+      reason: e.reason ?? null,
+      queues: e.queues,
+      request_id: e.requestId ?? null,
+    })),
+  );
   const inserted = await db
     .insert(events)
-    .values(
-      candidates.map((input) => ({
-        source: input.source,
-        sourceEventId: input.sourceEventId,
-        type: input.type,
-        payload: input.payload ?? null,
-        rawBody: input.rawBody ?? null,
-        payloadHash: input.payloadHash,
-        status: input.status,
-        reason: input.reason ?? null,
-        queues: [...input.queues],
-        requestId: input.requestId ?? null,
-        receivedAt: input.receivedAt,
-      })),
+    .select(
+      sql`select gen_random_uuid(), u.source, u.source_event_id, u.type, u.received_at, now(), null::timestamptz,
+        u.payload, u.raw_body, u.payload_hash, u.status, u.reason, u.queues, 0, 0, u.request_id, null::timestamptz
+      from jsonb_to_recordset(${rows}::text::jsonb) as u(source text, source_event_id text, type text,
+        received_at timestamptz, payload jsonb, raw_body text, payload_hash text, status text, reason text,
+        queues text[], request_id text)`,
     )
     .onConflictDoNothing({ target: [events.source, events.sourceEventId] })
     .returning();
