@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
 import type { Dispatcher } from "@switchyard/queue";
@@ -29,6 +30,8 @@ export interface RawRequest {
 }
 
 export type AppEnv = {
+  /** Set by the Node server; absent under app.request() in tests. */
+  Bindings: { incoming?: IncomingMessage };
   Variables: {
     requestId: string;
     receivedAt: number;

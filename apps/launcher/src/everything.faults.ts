@@ -44,7 +44,7 @@ async function diagnose(sql: postgres.Sql, procs: Proc[] = []): Promise<string> 
   const failures =
     await sql`select reason, status, count(*)::int as n, min(last_error) as sample from failures group by 1, 2`;
   const tails = procs.map((p) => p.output().split("\n").slice(-6).join("\n"));
-  return JSON.stringify({ states, deliveries, failures }, null, 1) + "\n" + tails.join("\n---\n");
+  return `${JSON.stringify({ states, deliveries, failures }, null, 1)}\n${tails.join("\n---\n")}`;
 }
 
 describe("fault suite", () => {

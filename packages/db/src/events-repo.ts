@@ -120,12 +120,16 @@ export async function markEnqueued(db: Db, id: string): Promise<void> {
   await markEnqueuedMany(db, [id]);
 }
 
+/** As one JSON parameter, so the statement's text (and its prepared plan) fits any count of ids. */
+const anyId = (ids: readonly string[]) =>
+  sql`${events.id} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::uuid)`;
+
 export async function markEnqueuedMany(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db
     .update(events)
     .set({ status: "enqueued", enqueuedAt: new Date(), attempts: sql`${events.attempts} + 1` })
-    .where(and(inArray(events.id, [...ids]), eq(events.status, "received")));
+    .where(and(anyId(ids), eq(events.status, "received")));
 }
 
 export async function noteEnqueueFailures(db: Db, ids: readonly string[]): Promise<void> {
@@ -133,7 +137,7 @@ export async function noteEnqueueFailures(db: Db, ids: readonly string[]): Promi
   await db
     .update(events)
     .set({ attempts: sql`${events.attempts} + 1` })
-    .where(inArray(events.id, [...ids]));
+    .where(anyId(ids));
 }
 
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {

@@ -16,7 +16,7 @@ export function appEventRoutes(deps: RouteDeps) {
     if (!verifyApiKey(c.req.header("authorization"), deps.config.APP_API_KEYS)) {
       throw new ApiError("auth_failed", "a valid bearer API key is required");
     }
-    const body = await readRawBody(c.req.raw);
+    const body = await readRawBody(c.req.raw, c.env?.incoming);
     const key = c.req.header("idempotency-key");
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError("invalid_request", "Idempotency-Key header is required: 1-255 printable ASCII characters");

@@ -70,7 +70,7 @@ export function webhookRoutes(deps: RouteDeps) {
       method: c.req.method,
       url: c.req.url,
       headers: c.req.raw.headers,
-      body: await readRawBody(c.req.raw),
+      body: await readRawBody(c.req.raw, c.env?.incoming),
       receivedAt: c.get("receivedAt"),
     };
     if (!(await handler.verify(raw)))
