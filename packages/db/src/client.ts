@@ -36,7 +36,7 @@ export async function createDb(opts: DbOptions): Promise<DbHandle> {
 
 function connectPostgres(url: string, max: number): DbHandle {
   const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
-  const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+  const db = drizzlePostgres(preparing(sql), { schema }) as unknown as Db;
   return {
     db,
     kind: "postgres",
@@ -58,6 +58,32 @@ function connectPostgres(url: string, max: number): DbHandle {
       }
     },
   };
+}
+
+/**
+ * drizzle runs every unnamed query unprepared, and postgres.js then describes a statement before
+ * it binds it: two round trips for each query. Prepared (cached per connection by its text), a
+ * query takes one. Our statements are fixed texts, so the cache stays small.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === "unsafe") {
+        return (query: string, args?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, args, { ...options, prepare: true });
+      }
+      if (prop === "begin") {
+        // Transactions hand drizzle a connection of their own: prepare there too.
+        return (...args: unknown[]) => {
+          const fn = args.at(-1) as (tx: postgres.Sql) => unknown;
+          return (target.begin as (...a: unknown[]) => unknown)(...args.slice(0, -1), (tx: postgres.Sql) =>
+            fn(preparing(tx)),
+          );
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 async function openPglite(dataDir: string): Promise<DbHandle> {
