@@ -4,7 +4,26 @@ import type { Redis } from "ioredis";
 
 export interface Alerter {
   notify(reason: ReasonCode, detail: { queue: string; jobName: string; error: string }): Promise<void>;
+  /**
+   * A business KPI crossed its threshold. The caller alerts once per crossing (see admin's KPI
+   * checker); `crossing` names it, so a retried call for the same crossing is still one message.
+   */
+  notifyKpi(kpi: KpiAlert, crossing: string): Promise<void>;
 }
+
+/** What a KPI alert says; the shape of @switchyard/domain's Kpi, without depending on it. */
+export interface KpiAlert {
+  key: string;
+  label: string;
+  value: number | null;
+  unit: string;
+  threshold: number;
+  comparator: string;
+  window: string;
+}
+
+const formatValue = (value: number | null, unit: string) =>
+  value === null ? "no data" : unit === "%" ? `${Number(value.toFixed(2))}%` : `${value}`;
 
 export interface AlerterOptions {
   redis: Redis;
@@ -20,6 +39,24 @@ export interface AlerterOptions {
  * one message. The window lives in Redis, so every worker process shares it.
  */
 export function createAlerter(opts: AlerterOptions): Alerter {
+  async function send(text: string, fields: Record<string, unknown>): Promise<void> {
+    if (!opts.webhookUrl) {
+      opts.logger.warn("alert", { ...fields, text });
+      return;
+    }
+    try {
+      const res = await fetch(opts.webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (!res.ok) opts.logger.error("alert webhook refused the alert", { status: res.status, ...fields });
+    } catch (err) {
+      opts.logger.error("alert webhook unreachable", { ...fields, err });
+    }
+  }
+
   return {
     async notify(reason, detail) {
       const key = `${opts.prefix}:alerts:${reason}`;
@@ -37,21 +74,26 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       ]
         .filter(Boolean)
         .join("\n");
-      if (!opts.webhookUrl) {
-        opts.logger.warn("alert", { reason, queue: detail.queue, job: detail.jobName, held, text });
-        return;
-      }
-      try {
-        const res = await fetch(opts.webhookUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text }),
-          signal: AbortSignal.timeout(5_000),
-        });
-        if (!res.ok) opts.logger.error("alert webhook refused the alert", { status: res.status, reason });
-      } catch (err) {
-        opts.logger.error("alert webhook unreachable", { reason, err });
-      }
+      await send(text, { reason, queue: detail.queue, job: detail.jobName, held });
+    },
+
+    async notifyKpi(kpi, crossing) {
+      // Same claim-first rule as failures, keyed by the crossing rather than a time window, so two
+      // admin processes that both see the same crossing send one message.
+      const claimed = await opts.redis.set(
+        `${opts.prefix}:alerts:kpi:${kpi.key}:${crossing}`,
+        "1",
+        "PX",
+        Math.max(opts.windowMs, 86_400_000),
+        "NX",
+      );
+      if (claimed !== "OK") return;
+      const text = [
+        `:chart_with_downwards_trend: Switchyard KPI: ${kpi.label} is ${formatValue(kpi.value, kpi.unit)} (${kpi.window})`,
+        `> threshold: ${kpi.key} ${kpi.comparator} ${formatValue(kpi.threshold, kpi.unit)}`,
+        "One alert per crossing: it alerts again only after it has recovered.",
+      ].join("\n");
+      await send(text, { kpi: kpi.key, value: kpi.value, threshold: kpi.threshold });
     },
   };
 }

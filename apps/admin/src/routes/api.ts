@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq, getEvent, getFailure, listAudit, recordEvent, schema, searchFailures, writeAudit } from "@switchyard/db";
-import { customerTimeline, findCustomer, overrideCustomerStatus } from "@switchyard/domain";
+import { customerTimeline, findCustomer, kpiThresholds, loadKpis, overrideCustomerStatus } from "@switchyard/domain";
 import { isWorkQueue, jobIdFor, REASON_CODES } from "@switchyard/events";
 import { discardFailure, envelopeOf, retryAllFailures, retryFailure } from "@switchyard/queue";
 import { Hono } from "hono";
@@ -142,6 +142,7 @@ export function apiRoutes(deps: AdminDeps) {
       if (!story) throw new AdminError("not_found", `no customer ${key.slice(0, 80)}`);
       return c.json(story);
     })
+    .get("/kpis", async (c) => c.json({ kpis: await loadKpis(db, kpiThresholds(deps.config)) }))
     .get("/audit", async (c) => c.json({ entries: await listAudit(db, Number(c.req.query("limit") ?? 100)) }))
     .get("/events/:id", async (c) => {
       const id = idParam(c.req.param("id"), "event");
