@@ -4,6 +4,7 @@ import type { AppEnv, IngestDeps } from "./env-types.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { appEventRoutes } from "./routes/app-events.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** The public edge. Built from its dependencies so tests drive it through app.request(). */
@@ -17,6 +18,7 @@ export function newApp(deps: IngestDeps) {
   });
   app.use(requestId({ limitLength: 64 }));
   app.route("/", healthRoutes(deps));
+  app.route("/", openApiRoutes(deps));
   app.route("/webhooks", webhookRoutes(deps));
   app.route("/v1/events", appEventRoutes(deps));
   app.notFound((c) => errorResponse(c, new ApiError("not_found", "no such route")));
