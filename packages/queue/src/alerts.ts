@@ -22,6 +22,11 @@ export interface KpiAlert {
   window: string;
 }
 
+/** Atomically: this crossing is new for the key (claim it, 1) or already alerted (0). */
+const CLAIM_CROSSING = `if redis.call("GET", KEYS[1]) == ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[1])
+return 1`;
+
 const formatValue = (value: number | null, unit: string) =>
   value === null ? "no data" : unit === "%" ? `${Number(value.toFixed(2))}%` : `${value}`;
 
@@ -78,16 +83,10 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     },
 
     async notifyKpi(kpi, crossing) {
-      // Same claim-first rule as failures, keyed by the crossing rather than a time window, so two
-      // admin processes that both see the same crossing send one message.
-      const claimed = await opts.redis.set(
-        `${opts.prefix}:alerts:kpi:${kpi.key}:${crossing}`,
-        "1",
-        "PX",
-        Math.max(opts.windowMs, 86_400_000),
-        "NX",
-      );
-      if (claimed !== "OK") return;
+      // The key holds the last crossing alerted for this KPI, so it needs no expiry: a KPI breached
+      // for a month is still one message, and a new crossing (a new id) always gets its own.
+      const claimed = await opts.redis.eval(CLAIM_CROSSING, 1, `${opts.prefix}:alerts:kpi:${kpi.key}`, crossing);
+      if (claimed !== 1) return;
       const text = [
         `:chart_with_downwards_trend: Switchyard KPI: ${kpi.label} is ${formatValue(kpi.value, kpi.unit)} (${kpi.window})`,
         `> threshold: ${kpi.key} ${kpi.comparator} ${formatValue(kpi.threshold, kpi.unit)}`,
