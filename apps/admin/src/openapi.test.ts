@@ -11,6 +11,7 @@ import {
   type TestDatabase,
   uniquePrefix,
 } from "@switchyard/testkit";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newAdminApp } from "./app.ts";
 import { BULL_BOARD_PATH } from "./bull-board.ts";
@@ -69,6 +70,25 @@ describe("admin /openapi.json", () => {
     expect(result.valid).toBe(true);
     expect(validator.version).toBe("3.1");
     expect(() => validator.resolveRefs()).not.toThrow();
+  });
+
+  it("holds only valid JSON Schema 2020-12 (OpenAPI 3.1's dialect), inline and in components", () => {
+    const ajv = new Ajv2020({ strict: false });
+    const schemas: [string, unknown][] = Object.entries(doc.components.schemas);
+    // Every `schema` under the paths: parameters, request bodies, responses.
+    const walk = (node: unknown, where: string): void => {
+      if (!node || typeof node !== "object") return;
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "schema") schemas.push([where, v]);
+        else walk(v, `${where}.${k}`);
+      }
+    };
+    walk(doc.paths, "paths");
+    expect(schemas.length).toBeGreaterThan(40);
+    for (const [where, schema] of schemas) {
+      expect(ajv.validateSchema(schema as object), `${where}: ${ajv.errorsText(ajv.errors)}`).toBe(true);
+    }
+    expect(ajv.validateSchema({ type: 12 })).toBe(false);
   });
 
   it("describes every route of the admin and the ingest apps, with its method (Bull Board's own UI aside)", () => {
