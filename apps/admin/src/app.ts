@@ -6,6 +6,7 @@ import { requireAdmin } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import type { AdminDeps, AdminEnv } from "./env-types.ts";
 import { AdminError, adminErrorResponse } from "./errors.ts";
+import { adminOpenApi } from "./openapi.ts";
 import { apiRoutes } from "./routes/api.ts";
 
 /** Bull Board's own actions (retry, clean, pause...) are manual actions too: audit them. */
@@ -32,6 +33,8 @@ export function newAdminApp(deps: AdminDeps) {
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));
   app.get("/", (c) => c.redirect(BULL_BOARD_PATH));
+  const openApi = adminOpenApi(deps.config);
+  app.get("/openapi.json", (c) => c.json(openApi));
   app.notFound((c) => adminErrorResponse(c, new AdminError("not_found", "no such route")));
   app.onError((err, c) => {
     if (err instanceof AdminError) return adminErrorResponse(c, err);

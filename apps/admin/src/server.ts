@@ -4,17 +4,21 @@ import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
 import { supportDesk } from "@switchyard/connectors";
 import type { DbHandle } from "@switchyard/db";
-import { createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
+import { kpiThresholds } from "@switchyard/domain";
+import { createAlerter, createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
 import { newAdminApp } from "./app.ts";
 import type { AdminCredentials } from "./env-types.ts";
 import { openTicketFor } from "./failure-tickets.ts";
+import { type KpiChecker, startKpiChecker } from "./kpi-checker.ts";
 
 export interface AdminServer {
   port: number;
+  /** The periodic KPI checker (every KPI_CHECK_INTERVAL_MS). */
+  kpis: KpiChecker;
   close(): Promise<void>;
 }
 
-/** Admin as a running service: Bull Board + API on ADMIN_PORT, and the failure-queue workers. */
+/** Admin as a running service: Bull Board + API on ADMIN_PORT, the failure-queue workers and the KPI checker. */
 export async function startAdmin(opts: {
   config: Config;
   dbHandle: DbHandle;
@@ -33,6 +37,22 @@ export async function startAdmin(opts: {
     logger,
     onParked: (parked) => openTicketFor(desk, parked, `http://127.0.0.1:${config.ADMIN_PORT}`),
   });
+  const kpis = startKpiChecker({
+    db: dbHandle.db,
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    // The same alert path as failed jobs: one webhook, one Redis-shared claim per alert.
+    alerter: createAlerter({
+      redis,
+      prefix: config.QUEUE_PREFIX,
+      logger: logger.child({ component: "alerts" }),
+      webhookUrl: config.ALERT_WEBHOOK_URL,
+      windowMs: config.ALERT_WINDOW_MS,
+    }),
+    thresholds: kpiThresholds(config),
+    logger: logger.child({ component: "kpis" }),
+    intervalMs: config.KPI_CHECK_INTERVAL_MS,
+  });
   const app = newAdminApp({
     config,
     db: dbHandle.db,
@@ -50,8 +70,10 @@ export async function startAdmin(opts: {
   logger.info("admin listening", { port, bullBoard: `http://127.0.0.1:${port}/queues` });
   return {
     port,
+    kpis,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await kpis.close();
       await failureWorkers.close();
       await registry.close();
       redis.disconnect();

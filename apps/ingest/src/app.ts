@@ -5,6 +5,7 @@ import { ApiError, errorResponse } from "./errors.ts";
 import { createPipeline } from "./pipeline.ts";
 import { appEventRoutes } from "./routes/app-events.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** The public edge. Built from its dependencies so tests drive it through app.request(). */
@@ -19,6 +20,7 @@ export function newApp(deps: IngestDeps) {
   });
   app.use(requestId({ limitLength: 64 }));
   app.route("/", healthRoutes(deps));
+  app.route("/", openApiRoutes(deps));
   app.route("/webhooks", webhookRoutes(routeDeps));
   app.route("/v1/events", appEventRoutes(routeDeps));
   app.notFound((c) => errorResponse(c, new ApiError("not_found", "no such route")));

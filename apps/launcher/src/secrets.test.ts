@@ -340,6 +340,8 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
       body: JSON.stringify({ status: "entitled", reason: "goodwill while billing is fixed" }),
     });
     await admin("/api/audit", bearer);
+    await admin("/api/kpis", bearer);
+    await admin("/openapi.json", basic);
     // Bull Board's page and API, failed lists included: job data, failed reasons and stack traces.
     const boardQueues = [...WORK_QUEUES, ...REASON_CODES.map((r) => `failed.${r}`)];
     for (const queue of boardQueues) {

@@ -22,6 +22,21 @@ describe("parseConfig", () => {
     expect(c.webhookSources.size).toBe(0);
   });
 
+  it("has the KPI thresholds' defaults, and refuses a rate outside 0-100", () => {
+    expect(parseConfig({})).toMatchObject({
+      KPI_CHECK_INTERVAL_MS: 60_000,
+      KPI_DUPLICATE_CONTACT_RATE_MAX: 0,
+      KPI_PAYMENT_SYNC_SUCCESS_MIN: 99,
+      KPI_TICKETS_MISSING_CONTEXT_MAX: 2,
+      KPI_WEBHOOK_FAILURE_RATE_MAX: 1,
+      KPI_OVERRIDES_PER_WEEK_MAX: 10,
+      KPI_OPENAI_ERROR_RATE_MAX: 5,
+    });
+    expect(parseConfig({ KPI_PAYMENT_SYNC_SUCCESS_MIN: "99.5" }).KPI_PAYMENT_SYNC_SUCCESS_MIN).toBe(99.5);
+    expect(() => parseConfig({ KPI_WEBHOOK_FAILURE_RATE_MAX: "101" })).toThrow(/KPI_WEBHOOK_FAILURE_RATE_MAX/);
+    expect(() => parseConfig({ KPI_CHECK_INTERVAL_MS: "10" })).toThrow(/KPI_CHECK_INTERVAL_MS/);
+  });
+
   it("splits comma-separated secrets for rotation", () => {
     const c = parseConfig({ STRIPE_WEBHOOK_SECRET: "whsec_new, whsec_old ,", APP_API_KEYS: "a1234,b1234" });
     expect(c.STRIPE_WEBHOOK_SECRET).toEqual(["whsec_new", "whsec_old"]);

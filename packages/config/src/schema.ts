@@ -15,6 +15,7 @@ const optionalText = z
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 const port = z.coerce.number().int().min(0).max(65_535);
 const ms = z.coerce.number().int().min(1);
+const percentage = z.coerce.number().min(0).max(100);
 
 export const ConfigSchema = z
   .object({
@@ -58,6 +59,15 @@ export const ConfigSchema = z
     ALERT_WEBHOOK_URL: z.url().optional(),
     /** After an alert for a reason, further failures of it are counted, not sent, for this long. */
     ALERT_WINDOW_MS: z.coerce.number().int().min(1_000).default(300_000),
+    /** How often admin measures the business KPIs; crossing a threshold alerts once per crossing. */
+    KPI_CHECK_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000),
+    /** KPI thresholds (see README "Business KPIs"): rates are percentages, overrides a count per 7 days. */
+    KPI_DUPLICATE_CONTACT_RATE_MAX: percentage.default(0),
+    KPI_PAYMENT_SYNC_SUCCESS_MIN: percentage.default(99),
+    KPI_TICKETS_MISSING_CONTEXT_MAX: percentage.default(2),
+    KPI_WEBHOOK_FAILURE_RATE_MAX: percentage.default(1),
+    KPI_OVERRIDES_PER_WEEK_MAX: z.coerce.number().int().min(0).default(10),
+    KPI_OPENAI_ERROR_RATE_MAX: percentage.default(5),
     /** Overrides the job catalog's retry settings (first backoff delay, attempts) for every queue. */
     RETRY_BACKOFF_MS: z.coerce.number().int().min(1).optional(),
     RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).optional(),

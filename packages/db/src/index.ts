@@ -1,4 +1,4 @@
-export { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, or, sql } from "drizzle-orm";
+export { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 export { type AuditEntry, listAudit, writeAudit } from "./audit-repo.ts";
 export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
 export {

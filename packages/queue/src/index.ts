@@ -1,4 +1,4 @@
-export { type Alerter, type AlerterOptions, createAlerter } from "./alerts.ts";
+export { type Alerter, type AlerterOptions, createAlerter, type KpiAlert } from "./alerts.ts";
 export {
   createProcessor,
   defineWorker,

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { eq, getEvent, getFailure, listAudit, recordEvent, schema, searchFailures, writeAudit } from "@switchyard/db";
-import { customerTimeline, findCustomer, overrideCustomerStatus } from "@switchyard/domain";
-import { isWorkQueue, jobIdFor, REASON_CODES } from "@switchyard/events";
+import { customerTimeline, findCustomer, kpiThresholds, loadKpis, overrideCustomerStatus } from "@switchyard/domain";
+import { isWorkQueue, jobIdFor } from "@switchyard/events";
 import { discardFailure, envelopeOf, retryAllFailures, retryFailure } from "@switchyard/queue";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AdminDeps, AdminEnv } from "../env-types.ts";
 import { AdminError } from "../errors.ts";
+import { DiscardBody, OverrideBody, ReplayBody, RetryAllBody } from "./api-schemas.ts";
 
-const reasonText = z.string().trim().min(3, "say why, in a few words").max(1_000);
 const uuid = z.uuid();
 
 async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
@@ -59,14 +59,7 @@ export function apiRoutes(deps: AdminDeps) {
       return c.json({ failures: rows });
     })
     .post("/failures/retry-all", async (c) => {
-      const input = await body(
-        c.req.raw,
-        z.object({
-          reason: z.enum(REASON_CODES),
-          dryRun: z.boolean().default(true),
-          note: z.string().max(1_000).optional(),
-        }),
-      );
+      const input = await body(c.req.raw, RetryAllBody);
       const open = await searchFailures(db, { reason: input.reason, status: "open", limit: 1_000 });
       if (input.dryRun) return c.json({ reason: input.reason, dryRun: true, count: open.length });
       const retried = await retryAllFailures(registry, input.reason);
@@ -83,14 +76,14 @@ export function apiRoutes(deps: AdminDeps) {
     })
     .post("/failures/:id/discard", async (c) => {
       const f = await failureOr404(c.req.param("id"));
-      const { note } = await body(c.req.raw, z.object({ note: reasonText }));
+      const { note } = await body(c.req.raw, DiscardBody);
       await discardFailure(db, registry, f, note);
       await audit(c.get("actor"), "failure.discard", f.id, note, { queue: f.queue, jobId: f.jobId });
       return c.json({ id: f.id, status: "discarded" });
     })
     .post("/events/:id/replay", async (c) => {
       const id = idParam(c.req.param("id"), "event");
-      const { reason } = await body(c.req.raw, z.object({ reason: reasonText }));
+      const { reason } = await body(c.req.raw, ReplayBody);
       const event = await getEvent(db, id);
       if (!event) throw new AdminError("not_found", `no event ${id}`);
       if (event.status === "rejected")
@@ -105,10 +98,7 @@ export function apiRoutes(deps: AdminDeps) {
     })
     .post("/customers/:id/override", async (c) => {
       const id = idParam(c.req.param("id"), "customer");
-      const input = await body(
-        c.req.raw,
-        z.object({ status: z.enum(["entitled", "not_entitled"]).nullable(), reason: reasonText }),
-      );
+      const input = await body(c.req.raw, OverrideBody);
       if (!(await findCustomer(db, { id }))) throw new AdminError("not_found", `no customer ${id}`);
       const auditKey = randomUUID();
       const customer = await overrideCustomerStatus(db, id, input.status, {
@@ -142,6 +132,7 @@ export function apiRoutes(deps: AdminDeps) {
       if (!story) throw new AdminError("not_found", `no customer ${key.slice(0, 80)}`);
       return c.json(story);
     })
+    .get("/kpis", async (c) => c.json({ kpis: await loadKpis(db, kpiThresholds(deps.config)) }))
     .get("/audit", async (c) => c.json({ entries: await listAudit(db, Number(c.req.query("limit") ?? 100)) }))
     .get("/events/:id", async (c) => {
       const id = idParam(c.req.param("id"), "event");
