@@ -4,6 +4,8 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { requireAdmin } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
+import { CONSOLE_PATH } from "./console/page.ts";
+import { consoleRoutes } from "./console/routes.ts";
 import type { AdminDeps, AdminEnv } from "./env-types.ts";
 import { AdminError, adminErrorResponse } from "./errors.ts";
 import { apiRoutes } from "./routes/api.ts";
@@ -23,7 +25,7 @@ function auditBullBoard(deps: AdminDeps) {
   });
 }
 
-/** The private operator app: Bull Board at /queues and JSON at /api, never on the public port. */
+/** The private operator app: the console at /console, Bull Board at /queues, JSON at /api; never on the public port. */
 export function newAdminApp(deps: AdminDeps) {
   const app = new Hono<AdminEnv>();
   app.use(requestId({ limitLength: 64 }));
@@ -31,7 +33,8 @@ export function newAdminApp(deps: AdminDeps) {
   app.use(`${BULL_BOARD_PATH}/api/*`, auditBullBoard(deps));
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));
-  app.get("/", (c) => c.redirect(BULL_BOARD_PATH));
+  app.route(CONSOLE_PATH, consoleRoutes(deps));
+  app.get("/", (c) => c.redirect(CONSOLE_PATH));
   app.notFound((c) => adminErrorResponse(c, new AdminError("not_found", "no such route")));
   app.onError((err, c) => {
     if (err instanceof AdminError) return adminErrorResponse(c, err);

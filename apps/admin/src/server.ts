@@ -6,6 +6,7 @@ import { supportDesk } from "@switchyard/connectors";
 import type { DbHandle } from "@switchyard/db";
 import { createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
 import { newAdminApp } from "./app.ts";
+import type { LoadKpis } from "./console/kpis.ts";
 import type { AdminCredentials } from "./env-types.ts";
 import { openTicketFor } from "./failure-tickets.ts";
 
@@ -20,6 +21,8 @@ export async function startAdmin(opts: {
   dbHandle: DbHandle;
   logger: Logger;
   credentials: AdminCredentials;
+  /** The console's KPI section; left out, the overview says "KPIs not configured". */
+  loadKpis?: LoadKpis;
 }): Promise<AdminServer> {
   const { config, dbHandle, logger } = opts;
   const redis = createRedis(config.REDIS_URL, "producer");
@@ -40,6 +43,7 @@ export async function startAdmin(opts: {
     dispatcher: createDispatcher({ db: dbHandle.db, registry }),
     logger,
     credentials: opts.credentials,
+    loadKpis: opts.loadKpis,
   });
   const server = serve({ fetch: app.fetch, port: config.ADMIN_PORT, hostname: config.ADMIN_BIND }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +51,11 @@ export async function startAdmin(opts: {
     server.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info("admin listening", { port, bullBoard: `http://127.0.0.1:${port}/queues` });
+  logger.info("admin listening", {
+    port,
+    console: `http://127.0.0.1:${port}/console`,
+    bullBoard: `http://127.0.0.1:${port}/queues`,
+  });
   return {
     port,
     async close() {
