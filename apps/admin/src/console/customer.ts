@@ -50,7 +50,7 @@ function storyView({ customer: cu, entries }: CustomerStory): Html {
   const seen = new Set<string>();
   const payment =
     cu.lastPaymentAmount !== null
-      ? `${(cu.lastPaymentAmount / 100).toFixed(2)} ${text(cu.lastPaymentCurrency).toUpperCase()} on ${text(cu.lastPaymentAt)} (${text(cu.lastPaymentTransactionId)})`
+      ? `${(cu.lastPaymentAmount / 100).toFixed(2)} ${text(cu.lastPaymentCurrency).toUpperCase()} on ${text(cu.lastPaymentAt)} UTC (${text(cu.lastPaymentTransactionId)})`
       : "none";
   return html`<dl data-testid="customer">
 <dt>email</dt><dd>${text(cu.email)}</dd>
@@ -78,7 +78,7 @@ ${
   entries.length === 0
     ? html`<p class="muted">Nothing has happened to this customer yet.</p>`
     : html`<table data-testid="timeline">
-<thead><tr><th>when</th><th>area</th><th>what</th><th>details</th><th>event</th></tr></thead>
+<thead><tr><th>when (UTC)</th><th>area</th><th>what</th><th>details</th><th>event</th></tr></thead>
 <tbody>${entries.map((e) => {
         const first = e.eventId && !seen.has(e.eventId);
         if (e.eventId) seen.add(e.eventId);

@@ -47,12 +47,12 @@ function table(rows: FailureRow[], back: string): Html {
   if (rows.length === 0) return html`<p class="muted">No failures match.</p>`;
   return html`<p class="muted">${rows.length === 200 ? "First 200 shown; narrow the search." : `${rows.length} shown.`}</p>
 <table data-testid="failures">
-<thead><tr><th>updated</th><th>reason</th><th>queue / job</th><th>status</th><th>tries</th><th>last error</th><th></th></tr></thead>
+<thead><tr><th>updated (UTC)</th><th>reason</th><th>queue / job</th><th>status</th><th>attempts</th><th>last error</th><th></th></tr></thead>
 <tbody>${rows.map(
     (f) => html`<tr data-failure="${f.id}">
 <td>${text(f.updatedAt)}</td><td>${text(f.reason)}</td>
 <td>${text(f.queue)}<br><span class="muted">${text(f.jobName)}</span></td>
-<td>${text(f.status)}</td><td class="num">${f.attempts} × ${f.occurrences}</td>
+<td>${text(f.status)}</td><td class="num">${f.attempts}${f.occurrences > 1 ? ` (failed ${f.occurrences}×)` : ""}</td>
 <td><code>${text(f.lastError, 300)}</code></td>
 <td>${actions(f, back)}</td>
 </tr>`,
