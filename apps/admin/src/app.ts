@@ -6,6 +6,7 @@ import { requireAdmin } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import { CONSOLE_PATH } from "./console/page.ts";
 import { consoleRoutes } from "./console/routes.ts";
+import { noCrossSiteWrites } from "./console/same-origin.ts";
 import type { AdminDeps, AdminEnv } from "./env-types.ts";
 import { AdminError, adminErrorResponse } from "./errors.ts";
 import { apiRoutes } from "./routes/api.ts";
@@ -30,6 +31,8 @@ export function newAdminApp(deps: AdminDeps) {
   const app = new Hono<AdminEnv>();
   app.use(requestId({ limitLength: 64 }));
   app.use(requireAdmin(deps.credentials));
+  app.use("/api/*", noCrossSiteWrites());
+  app.use(`${BULL_BOARD_PATH}/api/*`, noCrossSiteWrites());
   app.use(`${BULL_BOARD_PATH}/api/*`, auditBullBoard(deps));
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));

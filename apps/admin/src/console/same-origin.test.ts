@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { afterPost } from "./page.ts";
-import { crossOriginReason } from "./same-origin.ts";
+import { crossOriginReason, crossSiteBrowserReason } from "./same-origin.ts";
 
 const URL_ = "http://127.0.0.1:3001/console/retry-all";
 const check = (headers: Record<string, string>) => crossOriginReason(new Headers(headers), URL_);
@@ -22,6 +22,18 @@ describe("crossOriginReason", () => {
     expect(check({ origin: "http://127.0.0.1:3002" })).toBe("Origin is another site");
     expect(check({ origin: "null" })).toBe("Origin is not a URL");
     expect(check({})).toBe("neither Sec-Fetch-Site nor Origin was sent");
+  });
+});
+
+describe("crossSiteBrowserReason (the JSON APIs)", () => {
+  const api = (headers: Record<string, string>) => crossSiteBrowserReason(new Headers(headers), URL_);
+  it("lets scripts and the same origin through, and refuses what a browser marks as another site", () => {
+    expect(api({})).toBeUndefined();
+    expect(api({ "sec-fetch-site": "none" })).toBeUndefined();
+    expect(api({ "sec-fetch-site": "same-origin" })).toBeUndefined();
+    expect(api({ origin: "http://127.0.0.1:3001" })).toBeUndefined();
+    expect(api({ "sec-fetch-site": "cross-site" })).toBe("Sec-Fetch-Site is cross-site");
+    expect(api({ origin: "https://evil.example" })).toBe("Origin is another site");
   });
 });
 
