@@ -92,6 +92,7 @@ describe("console customer page", () => {
         /name="reason" required minlength="3"[^>]*placeholder="reason \(required\)" aria-label="reason for replaying/,
       );
       expect(page).toContain(`action="/console/customers/${customerId}/override"`);
+      expect(page).toContain(`href="/console/failures?status=&amp;customer=${customerId}"`);
     }
   });
 

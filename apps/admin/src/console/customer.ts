@@ -62,6 +62,7 @@ function storyView({ customer: cu, entries }: CustomerStory): Html {
 <dt>entitled</dt><dd>${cu.entitled ? html`<span class="good">yes</span>` : html`<span class="bad">no</span>`}</dd>
 <dt>override</dt><dd data-testid="override">${cu.statusOverride ? html`<strong>${text(cu.statusOverride)}</strong> (set by an operator; billing does not clear it)` : "none"}</dd>
 <dt>last payment</dt><dd>${payment}</dd>
+<dt>failures</dt><dd><a href="${CONSOLE_PATH}/failures?status=&amp;customer=${encodeURIComponent(cu.id)}">this customer's failures</a></dd>
 </dl>
 <h2>Override entitlement</h2>
 <form method="post" action="${CONSOLE_PATH}/customers/${cu.id}/override">

@@ -37,6 +37,10 @@ describe("console failures page", () => {
     expect(rowsOf(byQueue)).toEqual([(await failure("f-invalid"))?.id]);
     const byText = await (await h.get("/console/failures?q=rejected%20the%20credentials")).text();
     expect(rowsOf(byText)).toEqual([(await failure("f-auth"))?.id]);
+    // Customer: any failure whose payload names them (here the parked job id rides in the payload).
+    const byCustomer = await (await h.get("/console/failures?customer=f-invalid")).text();
+    expect(rowsOf(byCustomer)).toEqual([(await failure("f-invalid"))?.id]);
+    expect(byCustomer).toContain('name="customer" value="f-invalid"');
     const none = await (await h.get("/console/failures?q=nothing-like-this")).text();
     expect(none).toContain("No failures match.");
   });

@@ -14,6 +14,7 @@ interface Filter {
   reason: string;
   queue: string;
   status: string;
+  customer: string;
   q: string;
 }
 
@@ -28,7 +29,8 @@ function searchForm(f: Filter): Html {
 <label>reason <select name="reason">${options(REASON_CODES, f.reason, "any")}</select></label>
 <label>queue <select name="queue">${options(WORK_QUEUES, f.queue, "any")}</select></label>
 <label>status <select name="status">${options(STATUSES, f.status, "any")}</select></label>
-<label>text <input name="q" value="${f.q}" size="30" placeholder="error, payload, email…"></label>
+<label>customer <input name="customer" value="${f.customer}" size="24" placeholder="email, id or user id"></label>
+<label>text <input name="q" value="${f.q}" size="24" placeholder="error or payload text"></label>
 <button type="submit">Search</button>
 </form>`;
 }
@@ -59,7 +61,7 @@ function table(rows: FailureRow[], back: string): Html {
   )}</tbody></table>`;
 }
 
-/** `/console/failures`: search by reason, queue, status and text; retry or discard (with a note) each. */
+/** `/console/failures`: search by reason, queue, status, customer and text; retry or discard (with a note) each. */
 export function failureRoutes(deps: AdminDeps) {
   /** Runs one action on one failure; where to go next, with what it did or why it could not. */
   const act = async (
@@ -85,12 +87,14 @@ export function failureRoutes(deps: AdminDeps) {
         reason: q.reason ?? "",
         queue: q.queue ?? "",
         status: q.status ?? "open",
+        customer: (q.customer ?? "").trim(),
         q: (q.q ?? "").trim(),
       };
       const rows = await searchFailures(deps.db, {
         reason: filter.reason || undefined,
         queue: filter.queue || undefined,
         status: filter.status || undefined,
+        customer: filter.customer || undefined,
         q: filter.q || undefined,
         limit: 200,
       });
