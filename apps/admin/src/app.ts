@@ -4,6 +4,9 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { requireAdmin } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
+import { CONSOLE_PATH } from "./console/page.ts";
+import { consoleRoutes } from "./console/routes.ts";
+import { noCrossSiteWrites } from "./console/same-origin.ts";
 import type { AdminDeps, AdminEnv } from "./env-types.ts";
 import { AdminError, adminErrorResponse } from "./errors.ts";
 import { adminOpenApi } from "./openapi.ts";
@@ -24,15 +27,18 @@ function auditBullBoard(deps: AdminDeps) {
   });
 }
 
-/** The private operator app: Bull Board at /queues and JSON at /api, never on the public port. */
+/** The private operator app: the console at /console, Bull Board at /queues, JSON at /api; never on the public port. */
 export function newAdminApp(deps: AdminDeps) {
   const app = new Hono<AdminEnv>();
   app.use(requestId({ limitLength: 64 }));
   app.use(requireAdmin(deps.credentials));
+  app.use("/api/*", noCrossSiteWrites());
+  app.use(`${BULL_BOARD_PATH}/api/*`, noCrossSiteWrites());
   app.use(`${BULL_BOARD_PATH}/api/*`, auditBullBoard(deps));
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));
-  app.get("/", (c) => c.redirect(BULL_BOARD_PATH));
+  app.route(CONSOLE_PATH, consoleRoutes(deps));
+  app.get("/", (c) => c.redirect(CONSOLE_PATH));
   const openApi = adminOpenApi(deps.config);
   app.get("/openapi.json", (c) => c.json(openApi));
   app.notFound((c) => adminErrorResponse(c, new AdminError("not_found", "no such route")));

@@ -1,6 +1,7 @@
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
 import type { Dispatcher, QueueRegistry } from "@switchyard/queue";
+import type { LoadKpis } from "./console/kpis.ts";
 
 export interface AdminCredentials {
   token?: string | undefined;
@@ -15,6 +16,8 @@ export interface AdminDeps {
   dispatcher: Dispatcher;
   logger: Logger;
   credentials: AdminCredentials;
+  /** The console overview's KPI section; without it the console says "KPIs not configured". */
+  loadKpis?: LoadKpis | undefined;
 }
 
 export type AdminEnv = {

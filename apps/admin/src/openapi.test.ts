@@ -15,6 +15,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newAdminApp } from "./app.ts";
 import { BULL_BOARD_PATH } from "./bull-board.ts";
+import { CONSOLE_PATH } from "./console/page.ts";
 import { ADMIN_ERROR_STATUS } from "./errors.ts";
 
 const TOKEN = "sy_admin_openapi_test_token_0123456789";
@@ -91,8 +92,10 @@ describe("admin /openapi.json", () => {
     expect(ajv.validateSchema({ type: 12 })).toBe(false);
   });
 
-  it("describes every route of the admin and the ingest apps, with its method (Bull Board's own UI aside)", () => {
-    const bullBoard = (path: string) => path === BULL_BOARD_PATH || path.startsWith(`${BULL_BOARD_PATH}/`);
+  it("describes every route of the admin and the ingest apps, with its method (the HTML of Bull Board and the console aside)", () => {
+    const under = (root: string) => (path: string) => path === root || path.startsWith(`${root}/`);
+    // Not JSON APIs: Bull Board's UI and the console's server-rendered pages and forms.
+    const bullBoard = (path: string) => under(BULL_BOARD_PATH)(path) || under(CONSOLE_PATH)(path);
     const adminRoutes = admin.routes.filter((r) => r.method !== "ALL" && !bullBoard(r.path));
     expect(adminRoutes.map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining(["GET /api/kpis", "POST /api/failures/:id/retry", "GET /openapi.json", "GET /"]),

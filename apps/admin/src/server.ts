@@ -4,9 +4,10 @@ import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
 import { supportDesk } from "@switchyard/connectors";
 import type { DbHandle } from "@switchyard/db";
-import { kpiThresholds } from "@switchyard/domain";
+import { kpiThresholds, loadKpis } from "@switchyard/domain";
 import { createAlerter, createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
 import { newAdminApp } from "./app.ts";
+import type { LoadKpis } from "./console/kpis.ts";
 import type { AdminCredentials } from "./env-types.ts";
 import { openTicketFor } from "./failure-tickets.ts";
 import { type KpiChecker, startKpiChecker } from "./kpi-checker.ts";
@@ -24,6 +25,8 @@ export async function startAdmin(opts: {
   dbHandle: DbHandle;
   logger: Logger;
   credentials: AdminCredentials;
+  /** The console's KPI section; by default the KPIs the checker alerts on. */
+  loadKpis?: LoadKpis;
 }): Promise<AdminServer> {
   const { config, dbHandle, logger } = opts;
   const redis = createRedis(config.REDIS_URL, "producer");
@@ -60,6 +63,7 @@ export async function startAdmin(opts: {
     dispatcher: createDispatcher({ db: dbHandle.db, registry }),
     logger,
     credentials: opts.credentials,
+    loadKpis: opts.loadKpis ?? (() => loadKpis(dbHandle.db, kpiThresholds(config))),
   });
   const server = serve({ fetch: app.fetch, port: config.ADMIN_PORT, hostname: config.ADMIN_BIND }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -67,7 +71,11 @@ export async function startAdmin(opts: {
     server.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info("admin listening", { port, bullBoard: `http://127.0.0.1:${port}/queues` });
+  logger.info("admin listening", {
+    port,
+    console: `http://127.0.0.1:${port}/console`,
+    bullBoard: `http://127.0.0.1:${port}/queues`,
+  });
   return {
     port,
     kpis,

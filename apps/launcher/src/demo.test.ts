@@ -31,6 +31,7 @@ describe("pnpm demo", () => {
     expect(out).toMatch(/customers: 8\s+HubSpot contacts: 8\s+Zendesk internal notes: \d+\s+human-review items: [1-9]/);
     expect(out).toMatch(/failures: rate_limited 1/);
     expect(out).toMatch(/Bull Board\s+http:\/\/127\.0\.0\.1:\d+\/queues/);
+    expect(out).toMatch(/Console\s+http:\/\/127\.0\.0\.1:\d+\/console/);
     expect(out).toMatch(/model calls: [1-9]/);
   }, 120_000);
 });

@@ -95,6 +95,7 @@ Switchyard demo — ${sent} signed events sent ${done ? "and processed" : "(stil
   failures: ${t.failures.map((f) => `${f.reason} ${f.n}`).join(", ") || "none"}
 
 Where to look:
+  Console       ${adminUrl}/console         (token below; overview, linus@example.com's timeline, failures)
   Bull Board    ${adminUrl}/queues          (token below; the failed.rate_limited job has a Retry button)
   Failures      curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/api/failures
   A customer    curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/api/customers/linus@example.com/timeline
