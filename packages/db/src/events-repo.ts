@@ -122,14 +122,18 @@ export async function markEnqueued(db: Db, id: string): Promise<void> {
 
 /** As one JSON parameter, so the statement's text (and its prepared plan) fits any count of ids. */
 const anyId = (ids: readonly string[]) =>
-  sql`${events.id} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::uuid)`;
+  // `= any(array(...))`, not `in (select ...)`: the array is built once and the primary key is
+  // probed for each id, where a semi-join would scan every `received` row.
+  sql`${events.id} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::uuid))`;
 
 export async function markEnqueuedMany(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db
     .update(events)
     .set({ status: "enqueued", enqueuedAt: new Date(), attempts: sql`${events.attempts} + 1` })
-    .where(and(anyId(ids), eq(events.status, "received")));
+    // coalesce() keeps the planner off the partial index of every `received` row (it would AND a
+    // scan of the whole backlog with the primary-key probes): status is never null.
+    .where(and(anyId(ids), sql`coalesce(${events.status}, '') = 'received'`));
 }
 
 export async function noteEnqueueFailures(db: Db, ids: readonly string[]): Promise<void> {
