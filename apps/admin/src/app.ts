@@ -7,6 +7,7 @@ import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
 import type { AdminDeps, AdminEnv } from "./env-types.ts";
 import { AdminError, adminErrorResponse } from "./errors.ts";
 import { apiRoutes } from "./routes/api.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 
 /** Bull Board's own actions (retry, clean, pause...) are manual actions too: audit them. */
 function auditBullBoard(deps: AdminDeps) {
@@ -31,6 +32,7 @@ export function newAdminApp(deps: AdminDeps) {
   app.use(`${BULL_BOARD_PATH}/api/*`, auditBullBoard(deps));
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));
+  app.route("/metrics", metricsRoutes({ ...deps, prefix: deps.config.QUEUE_PREFIX }));
   app.get("/", (c) => c.redirect(BULL_BOARD_PATH));
   app.notFound((c) => adminErrorResponse(c, new AdminError("not_found", "no such route")));
   app.onError((err, c) => {

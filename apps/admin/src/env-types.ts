@@ -1,6 +1,8 @@
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
+import type { Metrics } from "@switchyard/metrics";
 import type { Dispatcher, QueueRegistry } from "@switchyard/queue";
+import type { Redis } from "ioredis";
 
 export interface AdminCredentials {
   token?: string | undefined;
@@ -15,6 +17,10 @@ export interface AdminDeps {
   dispatcher: Dispatcher;
   logger: Logger;
   credentials: AdminCredentials;
+  /** Where /metrics reads the other processes' snapshots. */
+  redis: Redis;
+  /** This process's instruments when absent. */
+  metrics?: Metrics;
 }
 
 export type AdminEnv = {

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
 import { supportDesk } from "@switchyard/connectors";
 import type { DbHandle } from "@switchyard/db";
+import type { Metrics } from "@switchyard/metrics";
 import { createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
 import { newAdminApp } from "./app.ts";
 import type { AdminCredentials } from "./env-types.ts";
@@ -20,6 +21,8 @@ export async function startAdmin(opts: {
   dbHandle: DbHandle;
   logger: Logger;
   credentials: AdminCredentials;
+  /** The process's own instruments when absent. */
+  metrics?: Metrics;
 }): Promise<AdminServer> {
   const { config, dbHandle, logger } = opts;
   const redis = createRedis(config.REDIS_URL, "producer");
@@ -40,6 +43,8 @@ export async function startAdmin(opts: {
     dispatcher: createDispatcher({ db: dbHandle.db, registry }),
     logger,
     credentials: opts.credentials,
+    redis,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const server = serve({ fetch: app.fetch, port: config.ADMIN_PORT, hostname: config.ADMIN_BIND }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,9 @@
+import { processMetrics } from "@switchyard/metrics";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv, IngestDeps } from "./env-types.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { countRequests } from "./metrics.ts";
 import { appEventRoutes } from "./routes/app-events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -16,9 +18,13 @@ export function newApp(deps: IngestDeps) {
     await next();
   });
   app.use(requestId({ limitLength: 64 }));
+  const metrics = deps.metrics ?? processMetrics();
+  const counted = countRequests(metrics);
+  app.use("/webhooks/*", counted);
+  app.use("/v1/events", counted);
   app.route("/", healthRoutes(deps));
-  app.route("/webhooks", webhookRoutes(deps));
-  app.route("/v1/events", appEventRoutes(deps));
+  app.route("/webhooks", webhookRoutes({ ...deps, metrics }));
+  app.route("/v1/events", appEventRoutes({ ...deps, metrics }));
   app.notFound((c) => errorResponse(c, new ApiError("not_found", "no such route")));
   app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err);

@@ -1,5 +1,6 @@
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
+import type { Metrics } from "@switchyard/metrics";
 import type { Dispatcher } from "@switchyard/queue";
 
 export interface IngestDeps {
@@ -11,6 +12,8 @@ export interface IngestDeps {
   checkReady(): Promise<void>;
   /** Clock in ms, injectable so timestamp windows can be tested without sleeping. */
   now?: () => number;
+  /** Where request counts go; the process's own instruments when absent. */
+  metrics?: Metrics;
 }
 
 /** What middleware hands to routes: the body exactly as signed, and when it arrived. */
@@ -27,5 +30,7 @@ export type AppEnv = {
     requestId: string;
     receivedAt: number;
     raw: RawRequest;
+    /** The configured source a route resolved, for metrics labels. */
+    source: string | undefined;
   };
 };

@@ -1,8 +1,10 @@
 import { APP_SOURCE } from "@switchyard/events";
+import type { Metrics } from "@switchyard/metrics";
 import { Hono } from "hono";
 import { acceptEvents } from "../accept.ts";
 import type { AppEnv, IngestDeps } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
+import { countResults } from "../metrics.ts";
 import { parseAppEvent } from "../parse.ts";
 import { readRawBody } from "../raw-body.ts";
 import { verifyApiKey } from "../verify/api-key.ts";
@@ -11,8 +13,9 @@ import { respond } from "./webhooks.ts";
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** First-party events: bearer key first, then the Idempotency-Key that makes retries safe. */
-export function appEventRoutes(deps: IngestDeps) {
+export function appEventRoutes(deps: IngestDeps & { metrics: Metrics }) {
   return new Hono<AppEnv>().post("/", async (c) => {
+    c.set("source", APP_SOURCE);
     if (!verifyApiKey(c.req.header("authorization"), deps.config.APP_API_KEYS)) {
       throw new ApiError("auth_failed", "a valid bearer API key is required");
     }
@@ -32,6 +35,7 @@ export function appEventRoutes(deps: IngestDeps) {
       },
       parseAppEvent(body, key),
     );
+    countResults(deps.metrics, APP_SOURCE, results);
     const { status, body: payload } = respond(results);
     return c.json(payload, status);
   });

@@ -1,8 +1,10 @@
 import { APP_SOURCE, isProviderSource, SOURCE_NAME } from "@switchyard/events";
+import type { Metrics } from "@switchyard/metrics";
 import { Hono } from "hono";
 import { type AcceptedEvent, acceptEvents } from "../accept.ts";
 import type { AppEnv, IngestDeps, RawRequest } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
+import { countResults } from "../metrics.ts";
 import { type Parsed, parseHubspot, parseStandardWebhook, parseStripe, parseZendesk } from "../parse.ts";
 import { readRawBody } from "../raw-body.ts";
 import { verifyHubspot } from "../verify/hubspot.ts";
@@ -61,11 +63,12 @@ export function respond(results: AcceptedEvent[]) {
   };
 }
 
-export function webhookRoutes(deps: IngestDeps) {
+export function webhookRoutes(deps: IngestDeps & { metrics: Metrics }) {
   return new Hono<AppEnv>().post("/:source", async (c) => {
     const source = c.req.param("source");
     const handler = handlerFor(source, deps);
     if (!handler) throw new ApiError("not_found", `no webhook source named "${source.slice(0, 40)}" is configured`);
+    c.set("source", source);
     const raw: RawRequest = {
       method: c.req.method,
       url: c.req.url,
@@ -79,6 +82,7 @@ export function webhookRoutes(deps: IngestDeps) {
       { ...deps, source, body: raw.body, receivedAt: raw.receivedAt, requestId: c.get("requestId") },
       handler.parse(raw),
     );
+    countResults(deps.metrics, source, results);
     const { status, body } = respond(results);
     return c.json(body, status);
   });
