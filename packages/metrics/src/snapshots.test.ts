@@ -75,3 +75,19 @@ describe("parseExposition", () => {
     expect(parseExposition('a{b="c\\"d"} 1e3\n').samples).toEqual([{ name: "a", labels: { b: 'c"d' }, value: 1000 }]);
   });
 });
+
+describe("startMetricsPublisher", () => {
+  it("closes within about a second when Redis is unreachable", async () => {
+    const errors: Error[] = [];
+    const publisher = startMetricsPublisher({
+      metrics: createMetrics(),
+      redisUrl: "redis://127.0.0.1:1",
+      prefix: uniquePrefix("metrics-down"),
+      intervalMs: 60_000,
+      onError: (err) => errors.push(err),
+    });
+    const started = Date.now();
+    await publisher.close();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

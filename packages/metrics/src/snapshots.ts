@@ -74,7 +74,13 @@ export function startMetricsPublisher(opts: PublisherOptions): MetricsPublisher 
     publishNow,
     async close() {
       clearInterval(timer);
-      await publishNow().catch((err: unknown) => opts.onError?.(err as Error));
+      // Shutdown must not wait on a Redis that is away: the last snapshot gets one second.
+      let deadline: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        deadline = setTimeout(resolve, 1_000);
+      });
+      await Promise.race([publishNow().catch((err: unknown) => opts.onError?.(err as Error)), late]);
+      clearTimeout(deadline);
       redis.disconnect();
     },
   };
