@@ -1,5 +1,4 @@
-import type { Metrics } from "@switchyard/metrics";
-import { secondsSince } from "@switchyard/metrics";
+import { type Metrics, secondsSince } from "@switchyard/metrics";
 import { createMiddleware } from "hono/factory";
 import type { AcceptedEvent } from "./accept.ts";
 import type { AppEnv } from "./env-types.ts";

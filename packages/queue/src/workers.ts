@@ -1,8 +1,7 @@
 import { type Config, createLogger, type Logger, secretValues } from "@switchyard/config";
 import { createDb, type DbHandle } from "@switchyard/db";
 import type { WorkQueue } from "@switchyard/events";
-import type { Metrics } from "@switchyard/metrics";
-import { processMetrics, startMetricsPublisher } from "@switchyard/metrics";
+import { type Metrics, processMetrics, startMetricsPublisher } from "@switchyard/metrics";
 import { Worker } from "bullmq";
 import { createAlerter } from "./alerts.ts";
 import { createProcessor, requestIdOf, type WorkerDefinition } from "./define-worker.ts";
