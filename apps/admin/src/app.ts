@@ -11,6 +11,7 @@ import type { AdminDeps, AdminEnv } from "./env-types.ts";
 import { AdminError, adminErrorResponse } from "./errors.ts";
 import { adminOpenApi } from "./openapi.ts";
 import { apiRoutes } from "./routes/api.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 
 /** Bull Board's own actions (retry, clean, pause...) are manual actions too: audit them. */
 function auditBullBoard(deps: AdminDeps) {
@@ -37,6 +38,7 @@ export function newAdminApp(deps: AdminDeps) {
   app.use(`${BULL_BOARD_PATH}/api/*`, auditBullBoard(deps));
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));
+  app.route("/metrics", metricsRoutes({ ...deps, prefix: deps.config.QUEUE_PREFIX }));
   app.route(CONSOLE_PATH, consoleRoutes(deps));
   app.get("/", (c) => c.redirect(CONSOLE_PATH));
   const openApi = adminOpenApi(deps.config);

@@ -1,6 +1,8 @@
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
+import type { Metrics } from "@switchyard/metrics";
 import type { Dispatcher, QueueRegistry } from "@switchyard/queue";
+import type { Redis } from "ioredis";
 import type { LoadKpis } from "./console/kpis.ts";
 
 export interface AdminCredentials {
@@ -18,6 +20,10 @@ export interface AdminDeps {
   credentials: AdminCredentials;
   /** The console overview's KPI section; without it the console says "KPIs not configured". */
   loadKpis?: LoadKpis | undefined;
+  /** Where /metrics reads the other processes' snapshots. */
+  redis: Redis;
+  /** This process's instruments when absent. */
+  metrics?: Metrics;
 }
 
 export type AdminEnv = {

@@ -44,7 +44,15 @@ describe("admin /openapi.json", () => {
     registry = QueueRegistry.fromConfig(config, redis);
     const logger = createLogger({ name: "openapi-test", level: "silent" });
     const dispatcher = createDispatcher({ db: dbHandle.db, registry });
-    admin = newAdminApp({ config, db: dbHandle.db, registry, dispatcher, logger, credentials: { token: TOKEN } });
+    admin = newAdminApp({
+      config,
+      db: dbHandle.db,
+      registry,
+      dispatcher,
+      logger,
+      redis,
+      credentials: { token: TOKEN },
+    });
     ingest = newApp({ config, db: dbHandle.db, dispatcher, logger, checkReady: async () => {} });
     const res = await admin.request("/openapi.json", { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);

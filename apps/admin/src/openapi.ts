@@ -133,8 +133,21 @@ function adminPaths(): Record<string, Record<string, unknown>> {
     "/": {
       get: {
         tags,
-        summary: "Redirects to Bull Board at /queues (its own UI and API are not described here)",
-        responses: { "302": { description: "To /queues" }, ...adminError() },
+        summary: "Redirects to the console at /console (HTML pages, like Bull Board at /queues: not described here)",
+        responses: { "302": { description: "To /console" }, ...adminError() },
+      },
+    },
+    "/metrics": {
+      get: {
+        tags,
+        summary: "Prometheus metrics of every Switchyard process (text exposition format)",
+        responses: {
+          "200": {
+            description: "Prometheus text format 0.0.4",
+            content: { "text/plain": { schema: { type: "string" } } },
+          },
+          ...adminError(),
+        },
       },
     },
     "/openapi.json": {

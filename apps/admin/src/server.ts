@@ -5,6 +5,7 @@ import type { Config, Logger } from "@switchyard/config";
 import { supportDesk } from "@switchyard/connectors";
 import type { DbHandle } from "@switchyard/db";
 import { kpiThresholds, loadKpis } from "@switchyard/domain";
+import type { Metrics } from "@switchyard/metrics";
 import { createAlerter, createDispatcher, createRedis, QueueRegistry, startFailureWorkers } from "@switchyard/queue";
 import { newAdminApp } from "./app.ts";
 import type { LoadKpis } from "./console/kpis.ts";
@@ -27,6 +28,8 @@ export async function startAdmin(opts: {
   credentials: AdminCredentials;
   /** The console's KPI section; by default the KPIs the checker alerts on. */
   loadKpis?: LoadKpis;
+  /** The process's own instruments when absent. */
+  metrics?: Metrics;
 }): Promise<AdminServer> {
   const { config, dbHandle, logger } = opts;
   const redis = createRedis(config.REDIS_URL, "producer");
@@ -64,6 +67,8 @@ export async function startAdmin(opts: {
     logger,
     credentials: opts.credentials,
     loadKpis: opts.loadKpis ?? (() => loadKpis(dbHandle.db, kpiThresholds(config))),
+    redis,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const server = serve({ fetch: app.fetch, port: config.ADMIN_PORT, hostname: config.ADMIN_BIND }) as Server;
   await new Promise<void>((resolve, reject) => {

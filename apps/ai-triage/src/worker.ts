@@ -16,10 +16,11 @@ import {
   ticketFromZendesk,
   triageMessage,
 } from "@switchyard/domain";
+import { processMetrics } from "@switchyard/metrics";
 import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** Support messages -> intent, urgency, sentiment, summary and draft; privileged asks go to a person. */
-export const aiTriage = defineWorker("ai-triage", ({ db, config, logger }) => {
+export const aiTriage = defineWorker("ai-triage", ({ db, config, metrics = processMetrics() }) => {
   const desk = supportDesk(db, config);
   const rules = rulesClassifier();
 
@@ -35,13 +36,19 @@ export const aiTriage = defineWorker("ai-triage", ({ db, config, logger }) => {
       ...(config.OPENAI_BASE_URL ? { baseUrl: config.OPENAI_BASE_URL } : {}),
       onUsage: (u) => {
         usage = u;
+        metrics.openaiTokens.inc({ kind: "prompt" }, u.promptTokens);
+        metrics.openaiTokens.inc({ kind: "completion" }, u.completionTokens);
+      },
+      onRequest: ({ ok, reason }) => {
+        metrics.openaiRequests.inc({ outcome: ok ? "ok" : "error" });
+        if (!ok) metrics.openaiErrors.inc({ reason: reason ?? "unknown" });
       },
     });
-    const result = await withFallback(model, rules, { deadlineMs: config.OPENAI_TIMEOUT_MS }).classifyWithFallback(
-      { subject: ticket.subject, message: ticket.message },
-      { signal: ctx.signal },
-    );
-    if (result.degraded) logger.warn("triage degraded to rules", { eventId: ctx.eventId, reason: result.reason });
+    const result = await withFallback(model, rules, {
+      deadlineMs: config.OPENAI_TIMEOUT_MS,
+      onDegraded: ({ reason }) => metrics.openaiDegraded.inc({ reason }),
+    }).classifyWithFallback({ subject: ticket.subject, message: ticket.message }, { signal: ctx.signal });
+    if (result.degraded) ctx.logger.warn("triage degraded to rules", { reason: result.reason });
     return { classifier: settled(result), degraded: result.degraded, degradedReason: result.reason, usage };
   }
 

@@ -1,7 +1,9 @@
+import { processMetrics } from "@switchyard/metrics";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { AppEnv, IngestDeps } from "./env-types.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { countRequests } from "./metrics.ts";
 import { createPipeline } from "./pipeline.ts";
 import { appEventRoutes } from "./routes/app-events.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -11,7 +13,6 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 /** The public edge. Built from its dependencies so tests drive it through app.request(). */
 export function newApp(deps: IngestDeps) {
   const now = deps.now ?? Date.now;
-  const routeDeps = { ...deps, pipeline: deps.pipeline ?? createPipeline(deps) };
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     // Timestamp windows are measured from arrival, not from when a slow body finished.
@@ -19,6 +20,11 @@ export function newApp(deps: IngestDeps) {
     await next();
   });
   app.use(requestId({ limitLength: 64 }));
+  const metrics = deps.metrics ?? processMetrics();
+  const routeDeps = { ...deps, pipeline: deps.pipeline ?? createPipeline(deps), metrics };
+  const counted = countRequests(metrics);
+  app.use("/webhooks/*", counted);
+  app.use("/v1/events", counted);
   app.route("/", healthRoutes(deps));
   app.route("/", openApiRoutes(deps));
   app.route("/webhooks", webhookRoutes(routeDeps));

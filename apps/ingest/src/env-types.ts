@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Config, Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
+import type { Metrics } from "@switchyard/metrics";
 import type { Dispatcher } from "@switchyard/queue";
 import type { Pipeline } from "./pipeline.ts";
 
@@ -15,10 +16,12 @@ export interface IngestDeps {
   pipeline?: Pipeline;
   /** Clock in ms, injectable so timestamp windows can be tested without sleeping. */
   now?: () => number;
+  /** Where request counts go; the process's own instruments when absent. */
+  metrics?: Metrics;
 }
 
 /** What routes get: the dependencies plus the pipeline newApp() built from them. */
-export type RouteDeps = IngestDeps & { pipeline: Pipeline };
+export type RouteDeps = IngestDeps & { pipeline: Pipeline; metrics: Metrics };
 
 /** What middleware hands to routes: the body exactly as signed, and when it arrived. */
 export interface RawRequest {
@@ -36,5 +39,7 @@ export type AppEnv = {
     requestId: string;
     receivedAt: number;
     raw: RawRequest;
+    /** The configured source a route resolved, for metrics labels. */
+    source: string | undefined;
   };
 };

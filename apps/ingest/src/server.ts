@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Config, Logger } from "@switchyard/config";
 import type { DbHandle } from "@switchyard/db";
+import type { Metrics } from "@switchyard/metrics";
 import { createDispatcher, createRedis, createRelay, QueueRegistry, withTimeout } from "@switchyard/queue";
 import type { Redis } from "ioredis";
 import { newApp } from "./app.ts";
@@ -24,7 +25,13 @@ export interface IngestServer {
 }
 
 /** Ingest as a running service: the HTTP edge plus the relay that backs it. */
-export async function startIngest(opts: { config: Config; dbHandle: DbHandle; logger: Logger }): Promise<IngestServer> {
+export async function startIngest(opts: {
+  config: Config;
+  dbHandle: DbHandle;
+  logger: Logger;
+  /** The process's own instruments when absent. */
+  metrics?: Metrics;
+}): Promise<IngestServer> {
   const { config, dbHandle, logger } = opts;
   const redis = createRedis(config.REDIS_URL, "producer");
   redis.on("error", (err) => logger.debug("redis connection error", { err }));
@@ -45,6 +52,7 @@ export async function startIngest(opts: { config: Config; dbHandle: DbHandle; lo
     pipeline,
     logger,
     checkReady: readinessCheck(redis, dbHandle),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const server = serve({ fetch: app.fetch, port: config.INGEST_PORT, hostname: "0.0.0.0" }) as Server;
   // A client trickling a body must not hold a connection (and a relay-visible row) for minutes.

@@ -98,6 +98,7 @@ Where to look:
   Console       ${adminUrl}/console         (token below; overview, linus@example.com's timeline, failures)
   Bull Board    ${adminUrl}/queues          (token below; the failed.rate_limited job has a Retry button)
   Failures      curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/api/failures
+  Metrics       curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/metrics   (Prometheus text)
   A customer    curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/api/customers/linus@example.com/timeline
   Ingest        ${ingestUrl}/readyz
   Admin token   ${keys.admin}

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { jobIdFor } from "@switchyard/events";
+import { missingFamilies, parseExposition, sumOf } from "@switchyard/metrics";
 import { createRedis, QueueRegistry } from "@switchyard/queue";
 import {
   appEventRequest,
@@ -122,5 +123,76 @@ describe("processes", () => {
     expect(ingest.output()).not.toContain('"level":"error"');
     expect(await worker.stop()).toBe(0);
     expect(await ingest.stop()).toBe(0);
+  });
+
+  it("admin's /metrics adds up ingest, a worker and admin, each in its own process", async () => {
+    const testDb = await createTestDatabase("procs-metrics");
+    cleanups.push(() => testDb.drop());
+    const prefix = uniquePrefix("procs-metrics");
+    const port = await freePort();
+    const adminPort = await freePort();
+    const token = "sy_admin_procs_metrics_0123456789";
+    const env = {
+      DATABASE_URL: testDb.url,
+      QUEUE_PREFIX: prefix,
+      INGEST_PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+      ADMIN_TOKEN: token,
+      APP_API_KEYS: API_KEY,
+      METRICS_PUBLISH_MS: "1000",
+    };
+    const migrate = run(entry("./migrate.ts"), env);
+    const [code] = await once(migrate.child, "exit");
+    expect(code, migrate.output()).toBe(0);
+    const ingest = run(entry("../../ingest/src/main.ts"), env);
+    const worker = run(entry("../../crm-sync/src/main.ts"), env);
+    const admin = run(entry("../../admin/src/main.ts"), env);
+    cleanups.push(
+      () => ingest.stop(),
+      () => worker.stop(),
+      () => admin.stop(),
+    );
+    await Promise.all([
+      ingest.waitFor("ingest listening"),
+      worker.waitFor("worker started"),
+      admin.waitFor("admin listening"),
+    ]);
+    const eventId = await postSignup(port, "u-metrics");
+    const forged = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+      method: "POST",
+      body: "{}",
+      headers: { authorization: "Bearer not-a-key", "idempotency-key": "k1" },
+    });
+    expect(forged.status).toBe(401);
+    await waitForJobState(queuesFor(prefix), "crm-sync", eventId, "completed");
+
+    const scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      return parseExposition(await res.text());
+    };
+    // Each process publishes every second: poll until ingest's and the worker's snapshots arrive.
+    let scraped = await scrape();
+    for (let i = 0; i < 100 && sumOf(scraped, "switchyard_job_duration_seconds_count") < 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      scraped = await scrape();
+    }
+    expect(sumOf(scraped, "switchyard_metrics_processes")).toBe(3);
+    expect(sumOf(scraped, "switchyard_webhooks_received_total", { source: "app" })).toBe(2);
+    expect(sumOf(scraped, "switchyard_webhooks_rejected_total", { source: "app", reason: "auth_failed" })).toBe(1);
+    expect(sumOf(scraped, "switchyard_job_duration_seconds_count", { queue: "crm-sync", outcome: "completed" })).toBe(
+      1,
+    );
+    expect(sumOf(scraped, "switchyard_event_latency_seconds_count", { source: "app" })).toBe(1);
+    expect(sumOf(scraped, "switchyard_queue_jobs", { queue: "crm-sync", state: "completed" })).toBe(1);
+    expect(missingFamilies(scraped.types)).toEqual([]);
+
+    // A worker that stops publishes once more: its counts stay until the snapshot expires.
+    expect(await worker.stop()).toBe(0);
+    expect(sumOf(await scrape(), "switchyard_job_duration_seconds_count", { queue: "crm-sync" })).toBe(1);
+    expect(await ingest.stop()).toBe(0);
+    expect(await admin.stop()).toBe(0);
   });
 });

@@ -102,4 +102,39 @@ describe("createLogger", () => {
     expect(line).not.toContain('k\\"ey');
     expect(JSON.parse(line)).toMatchObject({ level: "info", name: "t", app: "x", msg: "leak [redacted]?" });
   });
+
+  it("censors credential-named fields whatever their value, and keeps the line shape", () => {
+    const lines: string[] = [];
+    const log = createLogger({ name: "t", level: "debug", write: (l) => lines.push(l) });
+    log.debug("request", {
+      authorization: "Bearer not-a-configured-secret",
+      headers: { cookie: "session=abc", "x-api-key": "k-123" },
+      req: { body: { password: "hunter2", apiKey: "sk-x" } },
+      safe: "kept",
+    });
+    const line = lines[0] ?? "";
+    for (const value of ["not-a-configured-secret", "session=abc", "k-123", "hunter2", "sk-x"]) {
+      expect(line).not.toContain(value);
+    }
+    const parsed = JSON.parse(line);
+    expect(parsed).toMatchObject({ level: "debug", name: "t", msg: "request", safe: "kept" });
+    expect(parsed.headers.cookie).toBe("[redacted]");
+    expect(new Date(parsed.time).toISOString()).toBe(parsed.time);
+  });
+
+  it("writes nothing at silent, and children carry their bindings", () => {
+    const lines: string[] = [];
+    createLogger({ name: "t", level: "silent", write: (l) => lines.push(l) }).error("hidden");
+    expect(lines).toEqual([]);
+    createLogger({ name: "t", write: (l) => lines.push(l) })
+      .child({ requestId: "req-1" })
+      .child({ job: "j" })
+      .warn("job line", { err: new Error("boom") });
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      requestId: "req-1",
+      job: "j",
+      level: "warn",
+      err: { type: "Error", message: "boom" },
+    });
+  });
 });

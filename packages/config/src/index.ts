@@ -7,6 +7,14 @@ export {
   parseConfig,
   secretValues,
 } from "./config.ts";
-export { createLogger, type Logger, type LoggerOptions, type LogLevel, redact } from "./logger.ts";
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  REDACT_PATHS,
+  redact,
+  SENSITIVE_KEYS,
+} from "./logger.ts";
 export { ConfigSchema } from "./schema.ts";
 export { safeEqual } from "./secrets.ts";

@@ -73,6 +73,8 @@ export const ConfigSchema = z
     RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).optional(),
     /** Deadline for one call to a provider's API. */
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** How often each process publishes its metrics to Redis for admin's /metrics; a snapshot lives 3 periods. */
+    METRICS_PUBLISH_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(10),
     /** How long a job's lock lives; a worker that dies mid-job gives its job back after this. */
     WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),

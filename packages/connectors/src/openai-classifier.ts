@@ -1,4 +1,4 @@
-import { PermanentError, RetryableError } from "@switchyard/events";
+import { PermanentError, RetryableError, reasonOf } from "@switchyard/events";
 import OpenAI from "openai";
 import {
   APIConnectionError,
@@ -30,6 +30,8 @@ export interface OpenAIClassifierOptions {
   /** Retries inside the budget for 5xx, connection failures and short 429s. Default 1. */
   maxRetries?: number;
   onUsage?: (usage: OpenAIUsage) => void;
+  /** Called after each request to the API (retries too): `reason` is set when it failed. */
+  onRequest?: (result: { ok: boolean; reason?: string }) => void;
 }
 
 const PROVIDER = "OpenAI";
@@ -133,9 +135,12 @@ export function openaiClassifier(opts: OpenAIClassifierOptions): Classifier {
       for (let tries = 0; ; tries++) {
         let failure: Error;
         try {
-          return await attempt(input, signal, timeoutMs - (Date.now() - started));
+          const output = await attempt(input, signal, timeoutMs - (Date.now() - started));
+          opts.onRequest?.({ ok: true });
+          return output;
         } catch (err) {
           failure = toTypedError(err, { deadline, callSignal: call.signal, timeoutMs });
+          opts.onRequest?.({ ok: false, reason: reasonOf(failure) });
         }
         const remaining = timeoutMs - (Date.now() - started);
         const wait = failure instanceof RetryableError ? (failure.retryAfterMs ?? backoff(tries)) : Number.NaN;

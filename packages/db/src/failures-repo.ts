@@ -99,3 +99,11 @@ export async function getFailure(db: Db, id: string): Promise<FailureRow | undef
   const [row] = await db.select().from(failures).where(eq(failures.id, id));
   return row;
 }
+
+/** How many failures there are of each (reason, status), for the failures gauge. */
+export async function countFailures(db: Db): Promise<{ reason: string; status: string; n: number }[]> {
+  return await db
+    .select({ reason: failures.reason, status: failures.status, n: sql<number>`count(*)::int` })
+    .from(failures)
+    .groupBy(failures.reason, failures.status);
+}

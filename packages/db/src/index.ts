@@ -15,6 +15,7 @@ export {
   releaseClaims,
 } from "./events-repo.ts";
 export {
+  countFailures,
   type FailureFilter,
   type FailureRow,
   getFailure,
@@ -24,7 +25,7 @@ export {
   resolveFailure,
   searchFailures,
 } from "./failures-repo.ts";
-export { completeDelivery, settleEvent, startDelivery } from "./ledger.ts";
+export { completeDelivery, type Settled, settleEvent, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";
 export type { EventStatus, FailureStatus, TimelineKind } from "./schema.ts";
 export * as schema from "./schema.ts";

@@ -23,8 +23,13 @@ export async function startDelivery(db: Db, consumer: string, eventId: string): 
  * Marks (consumer, event) completed and settles the event, in one transaction: a crash between
  * the two would leave a delivered event that never becomes `processed`.
  */
-export async function completeDelivery(db: Db, consumer: string, eventId: string, result: unknown): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function completeDelivery(
+  db: Db,
+  consumer: string,
+  eventId: string,
+  result: unknown,
+): Promise<Settled | undefined> {
+  return await db.transaction(async (tx) => {
     // Consumers of one event complete concurrently: serialise them on the event row, or each
     // would miss the other's uncommitted completion and neither would settle the event.
     await tx.select({ id: events.id }).from(events).where(eq(events.id, eventId)).for("update");
@@ -32,22 +37,34 @@ export async function completeDelivery(db: Db, consumer: string, eventId: string
       .update(deliveries)
       .set({ status: "completed", completedAt: new Date(), result: result ?? null })
       .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
-    await settleEvent(tx as unknown as Db, eventId);
+    return await settleEvent(tx as unknown as Db, eventId);
   });
+}
+
+/** An event this call turned `processed`: when it was received, for the end-to-end latency. */
+export interface Settled {
+  source: string;
+  receivedAt: Date;
 }
 
 /**
  * An event becomes `processed` once every queue it was routed to has completed it (from
  * `received` too: a worker can finish before the request that enqueued the job marks it).
- * Idempotent, so a skipped re-delivery can call it again.
+ * Idempotent, so a skipped re-delivery can call it again; only the call that settles it gets
+ * the event back.
  */
-export async function settleEvent(db: Db, eventId: string): Promise<void> {
-  await db.execute(sql`
+export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
+  const result = await db.execute(sql`
     update ${events} e set status = 'processed'
     where e.id = ${eventId} and e.status in ('received', 'enqueued')
       and not exists (
         select 1 from unnest(e.queues) q
         where not exists (
           select 1 from ${deliveries} d
-          where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed'))`);
+          where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed'))
+    returning e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
+  // postgres.js answers with the rows, PGlite with { rows }.
+  const rows = (Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows) ?? [];
+  const row = rows[0] as { source: string; received_ms: number | string } | undefined;
+  return row ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) } : undefined;
 }

@@ -1,5 +1,5 @@
 import { type Config, type Logger, redact, secretValues } from "@switchyard/config";
-import { completeDelivery, type Db, resolveFailure, settleEvent, startDelivery } from "@switchyard/db";
+import { completeDelivery, type Db, resolveFailure, type Settled, settleEvent, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
   JOB_CATALOG,
@@ -10,6 +10,7 @@ import {
   reasonOf,
   type WorkQueue,
 } from "@switchyard/events";
+import { type Metrics, processMetrics, secondsSince } from "@switchyard/metrics";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { ZodType } from "zod";
 import type { Alerter } from "./alerts.ts";
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   logger: Logger;
   registry: QueueRegistry;
   alerter?: Alerter;
+  /** Job durations, failures and end-to-end latency; the process's own instruments when absent. */
+  metrics?: Metrics;
 }
 
 export type Handlers<Q extends WorkQueue> = {
@@ -63,12 +66,19 @@ export function defineWorker<Q extends WorkQueue>(
 
 export type Processor = (job: Job) => Promise<unknown>;
 
+const SKIPPED = Object.freeze({ skipped: "already delivered" });
+
 /** What the BullMQ worker runs for each job of a definition's queue. */
 export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, deps: WorkerDeps): Processor {
   const spec = JOB_CATALOG[def.queue];
   const handlers = def.create(deps) as Record<string, (payload: unknown, ctx: JobContext) => Promise<unknown>>;
   const schemas = spec.jobs as Record<string, ZodType>;
   const secrets = secretValues(deps.config);
+  const metrics = deps.metrics ?? processMetrics();
+  const settled = (event: Settled | undefined) => {
+    if (event)
+      metrics.eventLatency.observe({ source: event.source }, (Date.now() - event.receivedAt.getTime()) / 1_000);
+  };
 
   async function run(job: Job): Promise<unknown> {
     const envelope = EventEnvelope.safeParse(job.data);
@@ -88,9 +98,9 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     const attempt = await startDelivery(deps.db, consumer, eventId);
     if (attempt === undefined) {
       // The effect happened; make sure the event says so too.
-      await settleEvent(deps.db, eventId);
+      settled(await settleEvent(deps.db, eventId));
       logger.info("already delivered; skipping");
-      return { skipped: "already delivered" };
+      return SKIPPED;
     }
     const controller = new AbortController();
     const ctx: JobContext = {
@@ -115,7 +125,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     });
     try {
       const result = await Promise.race([handler(payload.data, ctx), deadline]);
-      await completeDelivery(deps.db, consumer, eventId, result ?? null);
+      settled(await completeDelivery(deps.db, consumer, eventId, result ?? null));
       logger.info("job completed", { attempt });
       return result;
     } finally {
@@ -124,10 +134,13 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
   }
 
   return async (job) => {
+    const started = performance.now();
+    let outcome = "failed";
     try {
       const result = await run(job);
       // A re-driven job that now succeeds closes its failure.
       await resolveFailure(deps.db, def.queue, String(job.id));
+      outcome = result === SKIPPED ? "skipped" : "completed";
       return result;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
@@ -136,18 +149,31 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       if (!last && error instanceof RetryableError && error.retryAfterMs !== undefined) {
         // The provider said when to come back: pause the whole queue that long, and keep the attempt.
         await deps.registry.get(def.queue).rateLimit(Math.max(1, error.retryAfterMs));
+        outcome = "rate_limited";
         throw Worker.RateLimitError();
       }
       const reason = reasonOf(error);
+      outcome = last ? "failed" : "retry";
       if (last) {
-        await routeFailure(deps, { queue: def.queue, job, reason, error }).catch((routingError: unknown) =>
-          deps.logger.error("could not park a failed job", { queue: def.queue, jobId: job.id, err: routingError }),
+        metrics.jobFailures.inc({ queue: def.queue, reason });
+        const logger = deps.logger.child({ queue: def.queue, job: job.name, requestId: requestIdOf(job) });
+        await routeFailure({ ...deps, logger }, { queue: def.queue, job, reason, error }).catch(
+          (routingError: unknown) => logger.error("could not park a failed job", { jobId: job.id, err: routingError }),
         );
       }
       // BullMQ keeps this text (failedReason, stack) in Redis, and Bull Board shows it.
       const message = redact(`${reason}: ${error.message}`, secrets);
       // BullMQ skips the remaining attempts for UnrecoverableError; the reason code leads the message.
       throw permanent ? new UnrecoverableError(message) : new Error(message);
+    } finally {
+      metrics.jobDuration.observe({ queue: def.queue, outcome }, secondsSince(started));
     }
   };
+}
+
+/** The request that recorded the job's event, so every log line of a job can be traced back to it. */
+export function requestIdOf(job: Job | undefined): string | undefined {
+  const data: unknown = job?.data;
+  if (typeof data !== "object" || data === null || !("requestId" in data)) return undefined;
+  return typeof data.requestId === "string" ? data.requestId : undefined;
 }

@@ -1,9 +1,10 @@
 import { type Config, createLogger, type Logger, secretValues } from "@switchyard/config";
 import { createDb, type DbHandle } from "@switchyard/db";
 import type { WorkQueue } from "@switchyard/events";
+import { type Metrics, processMetrics, startMetricsPublisher } from "@switchyard/metrics";
 import { Worker } from "bullmq";
 import { createAlerter } from "./alerts.ts";
-import { createProcessor, type WorkerDefinition } from "./define-worker.ts";
+import { createProcessor, requestIdOf, type WorkerDefinition } from "./define-worker.ts";
 import { createRedis } from "./redis.ts";
 import { QueueRegistry } from "./registry.ts";
 
@@ -15,6 +16,8 @@ export interface StartWorkersOptions {
   config: Config;
   logger: Logger;
   dbHandle: DbHandle;
+  /** The process's own instruments when absent. */
+  metrics?: Metrics;
 }
 
 /** Starts one BullMQ worker per definition, each on its own blocking connection. */
@@ -37,7 +40,14 @@ export async function startWorkers(
     const logger = opts.logger.child({ worker: def.queue });
     const connection = createRedis(config.REDIS_URL, "worker");
     connection.on("error", (err) => logger.debug("redis connection error", { err }));
-    const processor = createProcessor(def, { config, db: opts.dbHandle.db, logger, registry, alerter });
+    const processor = createProcessor(def, {
+      config,
+      db: opts.dbHandle.db,
+      logger,
+      registry,
+      alerter,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    });
     const worker = new Worker(def.queue, processor, {
       connection,
       prefix: config.QUEUE_PREFIX,
@@ -46,7 +56,13 @@ export async function startWorkers(
       stalledInterval: config.WORKER_LOCK_MS,
     });
     worker.on("failed", (job, err) =>
-      logger.warn("job attempt failed", { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err }),
+      logger.warn("job attempt failed", {
+        jobId: job?.id,
+        job: job?.name,
+        attempts: job?.attemptsMade,
+        requestId: requestIdOf(job),
+        err,
+      }),
     );
     worker.on("error", (err) => logger.error("worker error", { err }));
     return { worker, connection };
@@ -75,11 +91,19 @@ export async function runWorkerMain(config: Config, def: WorkerDefinition<WorkQu
   }
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_MAX });
   const workers = await startWorkers([def], { config, logger, dbHandle });
+  const publisher = startMetricsPublisher({
+    metrics: processMetrics(),
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    intervalMs: config.METRICS_PUBLISH_MS,
+    onError: (err) => logger.debug("metrics publish failed", { err }),
+  });
   logger.info("worker started", { queue: def.queue, concurrency: config.WORKER_CONCURRENCY });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {
       logger.info("shutting down", { signal });
       await workers.close();
+      await publisher.close();
       await dbHandle.close();
       process.exit(0);
     });

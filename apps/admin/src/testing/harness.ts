@@ -67,6 +67,7 @@ export async function createAdminHarness(
     registry,
     dispatcher: createDispatcher({ db: dbHandle.db, registry, timeoutMs: 1_000 }),
     logger,
+    redis,
     credentials: CREDS,
     loadKpis: opts.loadKpis,
   });

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { acceptEvents } from "../accept.ts";
 import type { AppEnv, RouteDeps } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
+import { countResults } from "../metrics.ts";
 import { parseAppEvent } from "../parse.ts";
 import { readRawBody } from "../raw-body.ts";
 import { verifyApiKey } from "../verify/api-key.ts";
@@ -13,6 +14,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** First-party events: bearer key first, then the Idempotency-Key that makes retries safe. */
 export function appEventRoutes(deps: RouteDeps) {
   return new Hono<AppEnv>().post("/", async (c) => {
+    c.set("source", APP_SOURCE);
     if (!verifyApiKey(c.req.header("authorization"), deps.config.APP_API_KEYS)) {
       throw new ApiError("auth_failed", "a valid bearer API key is required");
     }
@@ -32,6 +34,7 @@ export function appEventRoutes(deps: RouteDeps) {
       },
       parseAppEvent(body, key),
     );
+    countResults(deps.metrics, APP_SOURCE, results);
     const { status, body: payload } = respond(results);
     return c.json(payload, status);
   });

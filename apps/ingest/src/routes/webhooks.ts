@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { type AcceptedEvent, acceptEvents } from "../accept.ts";
 import type { AppEnv, RawRequest, RouteDeps } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
+import { countResults } from "../metrics.ts";
 import { type Parsed, parseHubspot, parseStandardWebhook, parseStripe, parseZendesk } from "../parse.ts";
 import { readRawBody } from "../raw-body.ts";
 import { verifyHubspot } from "../verify/hubspot.ts";
@@ -66,6 +67,7 @@ export function webhookRoutes(deps: RouteDeps) {
     const source = c.req.param("source");
     const handler = handlerFor(source, deps);
     if (!handler) throw new ApiError("not_found", `no webhook source named "${source.slice(0, 40)}" is configured`);
+    c.set("source", source);
     const raw: RawRequest = {
       method: c.req.method,
       url: c.req.url,
@@ -79,6 +81,7 @@ export function webhookRoutes(deps: RouteDeps) {
       { ...deps, source, body: raw.body, receivedAt: raw.receivedAt, requestId: c.get("requestId") },
       handler.parse(raw),
     );
+    countResults(deps.metrics, source, results);
     const { status, body } = respond(results);
     return c.json(body, status);
   });

@@ -6,6 +6,7 @@ import { crmSync } from "@switchyard/crm-sync";
 import { createDb, type DbHandle, eq, runMigrations, schema, sql } from "@switchyard/db";
 import { WORK_QUEUES } from "@switchyard/events";
 import { newApp } from "@switchyard/ingest";
+import { createMetrics, type Metrics, startMetricsPublisher } from "@switchyard/metrics";
 import { createDispatcher, createRedis, QueueRegistry, type RunningWorkers, startWorkers } from "@switchyard/queue";
 import { supportContext } from "@switchyard/support-context";
 import {
@@ -28,6 +29,8 @@ export interface System {
   config: Config;
   dbHandle: DbHandle;
   registry: QueueRegistry;
+  /** This system's instruments (each system has its own, as each process does). */
+  metrics: Metrics;
   /** Base URL of the admin app, when started with `admin: true`. */
   adminUrl: string;
   post(path: string, signed: Signed): Promise<Response>;
@@ -71,10 +74,18 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         write: (line) => logs.push(line),
       })
     : createLogger({ name: "system-test", level: "error" });
+  const metrics = createMetrics();
   const workers: RunningWorkers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], {
     config,
     logger,
     dbHandle,
+    metrics,
+  });
+  const publisher = startMetricsPublisher({
+    metrics,
+    redisUrl: TEST_REDIS_URL,
+    prefix,
+    intervalMs: config.METRICS_PUBLISH_MS,
   });
   const redis = createRedis(TEST_REDIS_URL, "producer");
   const registry = QueueRegistry.fromConfig(config, redis);
@@ -82,7 +93,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   if (opts.admin) {
     const creds = adminCredentials(config);
     if (!creds.ok) throw new Error(creds.message);
-    admin = await startAdmin({ config, dbHandle, logger, credentials: creds.credentials });
+    admin = await startAdmin({ config, dbHandle, logger, credentials: creds.credentials, metrics });
   }
   const app = newApp({
     config,
@@ -90,6 +101,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     dispatcher: createDispatcher({ db: dbHandle.db, registry }),
     logger,
     checkReady: async () => {},
+    metrics,
   });
 
   async function pending(): Promise<number> {
@@ -112,6 +124,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     config,
     dbHandle,
     registry,
+    metrics,
     adminUrl: admin ? `http://127.0.0.1:${admin.port}` : "",
     post: async (path, signed) =>
       app.request(`http://ingest.test${path}`, { method: "POST", body: signed.body, headers: signed.headers }),
@@ -132,6 +145,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     async close() {
       await admin?.close();
       await workers.close();
+      await publisher.close();
       await registry.close();
       redis.disconnect();
       await dbHandle.close();

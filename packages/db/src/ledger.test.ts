@@ -1,0 +1,44 @@
+import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type DbHandle } from "./client.ts";
+import { recordEvent } from "./events-repo.ts";
+import { completeDelivery, settleEvent, startDelivery } from "./ledger.ts";
+import { runMigrations } from "./migrate.ts";
+
+describe.each(["postgres", "pglite"] as const)("settling an event on %s", (driver) => {
+  let testDb: TestDatabase | undefined;
+  let handle: DbHandle;
+  beforeAll(async () => {
+    testDb = driver === "postgres" ? await createTestDatabase("ledger") : undefined;
+    handle = await createDb(testDb ? { databaseUrl: testDb.url } : { dataDir: "memory://" });
+    await runMigrations(handle);
+  });
+  afterAll(async () => {
+    await handle.close();
+    await testDb?.drop();
+  });
+
+  it("reports the event (source, receipt time) to the one call that settles it, for the latency metric", async () => {
+    const receivedAt = new Date(Date.now() - 1_500);
+    const { event } = await recordEvent(handle.db, {
+      source: "app",
+      sourceEventId: `ledger-${driver}`,
+      type: "app.support.requested",
+      payload: {},
+      payloadHash: "h",
+      status: "received",
+      queues: ["support-context", "ai-triage"],
+      receivedAt,
+    });
+    expect(await settleEvent(handle.db, event.id)).toBeUndefined();
+    for (const consumer of ["support-context/app.support.requested", "ai-triage/app.support.requested"]) {
+      await startDelivery(handle.db, consumer, event.id);
+    }
+    // The first consumer's completion leaves the other one outstanding: not settled yet.
+    expect(await completeDelivery(handle.db, "support-context/app.support.requested", event.id, null)).toBeUndefined();
+    const settled = await completeDelivery(handle.db, "ai-triage/app.support.requested", event.id, null);
+    expect(settled).toEqual({ source: "app", receivedAt });
+    // Settling again (a skipped re-delivery) reports nothing: the latency is observed once.
+    expect(await settleEvent(handle.db, event.id)).toBeUndefined();
+  });
+});
