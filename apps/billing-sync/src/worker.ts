@@ -26,7 +26,11 @@ export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
 
   const apply = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
     const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
-    const outcome = await applyBillingFacts(db, ctx.eventId, ctx.envelope.type, facts);
+    // Only the first run waits for a link, and never the last: a Stripe customer nobody signed up
+    // for (made in the dashboard) still lands, one backoff later.
+    const outcome = await applyBillingFacts(db, ctx.eventId, ctx.envelope.type, facts, {
+      waitForLink: ctx.attempt === 1 && ctx.retriesLeft > 0,
+    });
     if (stripe && e.type === "checkout.session.completed" && e.data.object.customer) {
       // The one write to Stripe: tag the customer with our id, under a key this event always derives.
       await stripe.linkCustomer(e.data.object.customer, outcome.customerId, {

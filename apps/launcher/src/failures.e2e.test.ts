@@ -92,7 +92,7 @@ describe("failure queues, re-drive and alerts", () => {
       attempts: 2,
       status: "open",
     });
-    expect(failure?.lastError).toMatch(/^crm_timeout: HubSpot did not answer within 150 ms/);
+    expect(failure?.lastError).toMatch(/^crm_timeout: HubSpot did not answer within 400 ms/);
     expect(hubspot.upserts().length).toBe(2);
 
     const parked = await until(async () => {

@@ -1,5 +1,6 @@
-import { count, eq, schema } from "@switchyard/db";
+import { count, eq, or, schema } from "@switchyard/db";
 import { customerTimeline } from "@switchyard/domain";
+import { jobIdFor } from "@switchyard/events";
 import {
   appEventRequest,
   checkoutCompleted,
@@ -10,7 +11,7 @@ import {
   zendeskTicketCreated,
 } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { customerByEmail, failedJobs, KEYS, type System, startSystem } from "./testing/system.ts";
+import { customerByEmail, failedJobs, KEYS, type System, startSystem, until } from "./testing/system.ts";
 
 const T0 = Math.floor(Date.now() / 1000) - 3_600;
 
@@ -181,6 +182,32 @@ describe("the four workers, end to end", () => {
       expect(context[0]?.body).toContain(fact);
     }
     expect(notes.filter((n) => n.kind === "draft")).toHaveLength(1);
+  });
+
+  it("a payment that arrives before the checkout linking its customer still lands on the signed-up customer", async () => {
+    await app(signup("u-8", "eight@example.com"));
+    await sys.waitForIdle();
+    // Stripe's invoice (naming only cus_8) is handled before the checkout that says cus_8 is u-8.
+    const res = await stripe(invoicePaid({ customer: "cus_8", charge: "ch_8", created: T0 + 1 }));
+    const { eventId } = (await res.json()) as { eventId: string };
+    const job = await sys.registry.get("billing-sync").getJob(jobIdFor(eventId));
+    await until(
+      async () => ["delayed", "completed"].includes((await job?.getState()) ?? ""),
+      "the invoice's first run",
+    );
+    await stripe(checkoutCompleted({ customer: "cus_8", userId: "u-8", plan: "pro", created: T0 }));
+    await sys.waitForIdle();
+    const rows = await db()
+      .select()
+      .from(schema.customers)
+      .where(or(eq(schema.customers.stripeCustomerId, "cus_8"), eq(schema.customers.externalId, "u-8")));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      email: "eight@example.com",
+      stripeCustomerId: "cus_8",
+      lastPaymentTransactionId: "ch_8",
+      entitled: true,
+    });
   });
 
   it("a Zendesk ticket from a known customer gets the same context note", async () => {

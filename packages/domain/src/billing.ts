@@ -1,5 +1,5 @@
 import { type Db, eq, schema } from "@switchyard/db";
-import { PermanentError } from "@switchyard/events";
+import { PermanentError, RetryableError } from "@switchyard/events";
 import type { BillingFacts } from "./billing-facts.ts";
 import { type Customer, lockCustomer } from "./customers.ts";
 import { isEntitled, lifecycleStage, statusRank } from "./lifecycle.ts";
@@ -60,6 +60,7 @@ export async function applyBillingFacts(
   eventId: string,
   type: string,
   input: BillingFacts | BillingFacts[],
+  opts: { waitForLink?: boolean } = {},
 ): Promise<BillingOutcome> {
   const all = Array.isArray(input) ? input : [input];
   // One customer, known by every key any of the facts carries.
@@ -68,6 +69,21 @@ export async function applyBillingFacts(
   const first = all[0];
   if (!first || (!keys.stripeCustomerId && !keys.externalId && !keys.email)) {
     throw new PermanentError("invalid_payload", `${type} names no customer`);
+  }
+  if (opts.waitForLink && keys.stripeCustomerId && !keys.externalId && !keys.email) {
+    // Stripe sends an invoice's events alongside the checkout that links its customer to a user,
+    // often first. Created now, a customer known by its Stripe id alone could not later be joined
+    // to the user's own row; waiting one retry lets the checkout link them.
+    const [known] = await db
+      .select({ id: schema.customers.id })
+      .from(schema.customers)
+      .where(eq(schema.customers.stripeCustomerId, keys.stripeCustomerId));
+    if (!known) {
+      throw new RetryableError(
+        "upstream_unavailable",
+        `Stripe customer ${keys.stripeCustomerId} is not linked to a user yet; waiting for its checkout`,
+      );
+    }
   }
   const payment = all.find((f) => f.payment)?.payment;
   return db.transaction(async (txRaw) => {

@@ -22,6 +22,8 @@ export interface JobContext {
   envelope: EventEnvelope;
   /** 1 on the first run; more when an earlier run crashed or failed part-way. */
   attempt: number;
+  /** Runs BullMQ still allows after this one: 0 means a thrown error now parks the job. */
+  retriesLeft: number;
   logger: Logger;
   /** Aborted when the job's deadline passes; hand it to every outbound call. */
   signal: AbortSignal;
@@ -107,6 +109,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       eventId,
       envelope: envelope.data,
       attempt,
+      retriesLeft: Math.max(0, (job.opts.attempts ?? 1) - (job.attemptsMade + 1)),
       logger,
       signal: controller.signal,
       idempotencyKey: (step) => `${eventId}-${step}`,
