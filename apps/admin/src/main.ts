@@ -1,6 +1,6 @@
 import { createLogger, secretValues } from "@switchyard/config";
 import { createDb } from "@switchyard/db";
-import { processMetrics, startMetricsPublisher } from "@switchyard/metrics";
+import { publishProcessMetrics } from "@switchyard/metrics";
 import { adminCredentials } from "./credentials.ts";
 import { loadEnv } from "./env.ts";
 import { startAdmin } from "./server.ts";
@@ -21,13 +21,7 @@ const logger = createLogger({ name: "admin", level: config.LOG_LEVEL, secrets: s
 const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_MAX });
 const admin = await startAdmin({ config, dbHandle, logger, credentials: creds.credentials });
 // Published too: a second admin replica adds this one's counts (its failure workers) to its scrape.
-const publisher = startMetricsPublisher({
-  metrics: processMetrics(),
-  redisUrl: config.REDIS_URL,
-  prefix: config.QUEUE_PREFIX,
-  intervalMs: config.METRICS_PUBLISH_MS,
-  onError: (err) => logger.debug("metrics publish failed", { err }),
-});
+const publisher = publishProcessMetrics(config, logger);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {

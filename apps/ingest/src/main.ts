@@ -1,6 +1,6 @@
 import { createLogger, secretValues } from "@switchyard/config";
 import { createDb, runMigrations } from "@switchyard/db";
-import { processMetrics, startMetricsPublisher } from "@switchyard/metrics";
+import { publishProcessMetrics } from "@switchyard/metrics";
 import { loadEnv } from "./env.ts";
 import { startIngest } from "./server.ts";
 
@@ -14,13 +14,7 @@ const dbHandle = await createDb({
 // Embedded PGlite belongs to this process alone, so nobody else can have migrated it.
 if (dbHandle.kind === "pglite") await runMigrations(dbHandle);
 const ingest = await startIngest({ config, dbHandle, logger });
-const publisher = startMetricsPublisher({
-  metrics: processMetrics(),
-  redisUrl: config.REDIS_URL,
-  prefix: config.QUEUE_PREFIX,
-  intervalMs: config.METRICS_PUBLISH_MS,
-  onError: (err) => logger.debug("metrics publish failed", { err }),
-});
+const publisher = publishProcessMetrics(config, logger);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {

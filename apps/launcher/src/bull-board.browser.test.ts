@@ -2,11 +2,11 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { and, eq, schema } from "@switchyard/db";
 import { appEventRequest, FakeHubspot } from "@switchyard/testkit";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./testing/browser.ts";
 import { KEYS, type System, startSystem, until } from "./testing/system.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const OUT = fileURLToPath(new URL("../test-output/bull-board/", import.meta.url));
 const ADMIN = { user: "ops", password: "browser-test-password-123" };
 
@@ -31,17 +31,7 @@ describe("Bull Board in headless Chromium", () => {
         ADMIN_PASSWORD: ADMIN.password,
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,11 +2,11 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { and, eq, schema } from "@switchyard/db";
 import { appEventRequest, checkoutCompleted, FakeHubspot, invoicePaid, signStripe } from "@switchyard/testkit";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./testing/browser.ts";
 import { customerByEmail, KEYS, type System, startSystem, until } from "./testing/system.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const OUT = fileURLToPath(new URL("../test-output/console/", import.meta.url));
 const ADMIN = { user: "ops", password: "console-browser-password-123" };
 const T0 = Math.floor(Date.now() / 1000) - 3_600;
@@ -36,17 +36,7 @@ describe("the founder's console in headless Chromium", () => {
         ADMIN_PASSWORD: ADMIN.password,
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import type { Config, Logger } from "@switchyard/config";
 import { crmSync } from "@switchyard/crm-sync";
 import { createDb, type DbHandle, runMigrations } from "@switchyard/db";
 import { startIngest } from "@switchyard/ingest";
-import { processMetrics, startMetricsPublisher } from "@switchyard/metrics";
+import { publishProcessMetrics } from "@switchyard/metrics";
 import { startWorkers } from "@switchyard/queue";
 import { supportContext } from "@switchyard/support-context";
 
@@ -29,13 +29,7 @@ export async function launch(config: Config, logger: Logger, credentials: AdminC
   const ingest = await startIngest({ config, dbHandle, logger: logger.child({ app: "ingest" }) });
   const admin = await startAdmin({ config, dbHandle, logger: logger.child({ app: "admin" }), credentials });
   // One snapshot for the whole process; this admin reads the same instruments live.
-  const publisher = startMetricsPublisher({
-    metrics: processMetrics(),
-    redisUrl: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
-    intervalMs: config.METRICS_PUBLISH_MS,
-    onError: (err) => logger.debug("metrics publish failed", { err }),
-  });
+  const publisher = publishProcessMetrics(config, logger);
   return {
     ingestPort: ingest.port,
     adminPort: admin.port,

@@ -173,9 +173,13 @@ describe("processes", () => {
       expect(res.status).toBe(200);
       return parseExposition(await res.text());
     };
-    // Each process publishes every second: poll until ingest's and the worker's snapshots arrive.
+    // Each process publishes every second, on its own clock: poll until both ingest's and the
+    // worker's snapshots after the traffic have arrived.
+    const arrived = (e: Awaited<ReturnType<typeof scrape>>) =>
+      sumOf(e, "switchyard_job_duration_seconds_count") >= 1 &&
+      sumOf(e, "switchyard_webhooks_received_total", { source: "app" }) >= 2;
     let scraped = await scrape();
-    for (let i = 0; i < 100 && sumOf(scraped, "switchyard_job_duration_seconds_count") < 1; i++) {
+    for (let i = 0; i < 100 && !arrived(scraped); i++) {
       await new Promise((r) => setTimeout(r, 100));
       scraped = await scrape();
     }

@@ -6,6 +6,7 @@ export {
   type MetricsJson,
   type MetricsPublisher,
   type PublisherOptions,
+  publishProcessMetrics,
   readSnapshots,
   type ScrapeOptions,
   scrapeMetrics,

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { AggregatorRegistry, Gauge, Registry } from "prom-client";
-import type { Metrics } from "./metrics.ts";
+import { type Metrics, processMetrics } from "./metrics.ts";
 
 /** What `registry.getMetricsAsJSON()` returns; the wire format of a snapshot. */
 export type MetricsJson = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
@@ -52,6 +52,20 @@ export interface PublisherOptions {
   prefix: string;
   intervalMs: number;
   onError?: (err: Error) => void;
+}
+
+/** This process's instruments, published on the configuration's Redis, prefix and period. */
+export function publishProcessMetrics(
+  config: { REDIS_URL: string; QUEUE_PREFIX: string; METRICS_PUBLISH_MS: number },
+  logger: { debug(msg: string, fields?: Record<string, unknown>): void },
+): MetricsPublisher {
+  return startMetricsPublisher({
+    metrics: processMetrics(),
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    intervalMs: config.METRICS_PUBLISH_MS,
+    onError: (err) => logger.debug("metrics publish failed", { err }),
+  });
 }
 
 /** Publishes a process's snapshot every `intervalMs`; it lives three intervals. */

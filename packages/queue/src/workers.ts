@@ -1,7 +1,7 @@
 import { type Config, createLogger, type Logger, secretValues } from "@switchyard/config";
 import { createDb, type DbHandle } from "@switchyard/db";
 import type { WorkQueue } from "@switchyard/events";
-import { type Metrics, processMetrics, startMetricsPublisher } from "@switchyard/metrics";
+import { type Metrics, publishProcessMetrics } from "@switchyard/metrics";
 import { Worker } from "bullmq";
 import { createAlerter } from "./alerts.ts";
 import { createProcessor, requestIdOf, type WorkerDefinition } from "./define-worker.ts";
@@ -91,13 +91,7 @@ export async function runWorkerMain(config: Config, def: WorkerDefinition<WorkQu
   }
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_MAX });
   const workers = await startWorkers([def], { config, logger, dbHandle });
-  const publisher = startMetricsPublisher({
-    metrics: processMetrics(),
-    redisUrl: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
-    intervalMs: config.METRICS_PUBLISH_MS,
-    onError: (err) => logger.debug("metrics publish failed", { err }),
-  });
+  const publisher = publishProcessMetrics(config, logger);
   logger.info("worker started", { queue: def.queue, concurrency: config.WORKER_CONCURRENCY });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {
