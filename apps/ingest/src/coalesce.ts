@@ -4,10 +4,10 @@ export interface CoalesceOptions {
   /** Most calls of `run` in flight; further items wait and so form larger batches. */
   maxInFlight: number;
   /**
-   * When a batch of several fails, run each item alone, so one item the database refuses cannot
-   * fail the requests that merely shared its round trip.
+   * When a batch of several fails with an error this accepts, run each item alone, so one item
+   * the database refuses cannot fail the requests that merely shared its round trip.
    */
-  isolateFailures?: boolean;
+  isolateFailures?: (err: unknown) => boolean;
 }
 
 type Pending<I, O> = { item: I; resolve: (out: O) => void; reject: (err: unknown) => void };
@@ -33,7 +33,7 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: Coalesce
       const out = await runChecked(batch.map((p) => p.item));
       for (const [i, p] of batch.entries()) p.resolve(out[i] as O);
     } catch (err) {
-      if (!opts.isolateFailures || batch.length === 1) {
+      if (!opts.isolateFailures?.(err) || batch.length === 1) {
         for (const p of batch) p.reject(err);
         return;
       }

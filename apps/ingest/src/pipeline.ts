@@ -19,9 +19,25 @@ export interface Pipeline {
   idle(): Promise<void>;
 }
 
-const MAX_BATCH = 256;
+// Bodies may reach 1 MiB each: this caps one statement's parameter at 64 MiB. Under load a turn
+// of the event loop gathers far fewer.
+const MAX_BATCH = 64;
 // Three stages with this many batches each stay within the default pool of 10 connections.
 const MAX_IN_FLIGHT = 3;
+
+/**
+ * Postgres refused a value (SQLSTATE class 22, data exception; 23, integrity; 54, a limit such as
+ * an index row too large): one row's fault, worth retrying the batch row by row. A lost
+ * connection or a timeout is everyone's: retrying each row alone would only multiply the load on
+ * a database that is already struggling.
+ */
+function refusedData(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(22|23|54)[0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return false;
+}
 
 export function createPipeline(deps: { db: Db; dispatcher: Dispatcher; logger: Logger }): Pipeline {
   const marking = new Set<Promise<void>>();
@@ -43,7 +59,7 @@ export function createPipeline(deps: { db: Db; dispatcher: Dispatcher; logger: L
     record: coalesce((events: NewEvent[]) => recordEvents(deps.db, events), {
       maxBatch: MAX_BATCH,
       maxInFlight: MAX_IN_FLIGHT,
-      isolateFailures: true,
+      isolateFailures: refusedData,
     }),
     async dispatch(row) {
       await enqueue(row);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { events } from "./schema.ts";
 
@@ -26,6 +26,13 @@ const MAX_KEY = 200;
 export const eventKey = (id: string) =>
   id.length <= MAX_KEY ? id : `sha256-${createHash("sha256").update(id).digest("hex")}`;
 
+// The batch insert selects a value for every column in this order (drizzle names them all).
+const INSERT_ORDER =
+  "id,source,sourceEventId,type,receivedAt,recordedAt,relayClaimedUntil,payload,rawBody,payloadHash,status,reason,queues,attempts,duplicates,requestId,enqueuedAt";
+if (Object.keys(getTableColumns(events)).join(",") !== INSERT_ORDER) {
+  throw new Error("events columns changed: update recordEvents' select list and INSERT_ORDER together");
+}
+
 const keyOf = (e: { source: string; sourceEventId: string }) => `${e.source}\u0000${e.sourceEventId}`;
 
 /** Inserts once per (source, source_event_id); a repeat is counted on the original row instead. */
@@ -41,6 +48,12 @@ export async function recordEvent(db: Db, raw: NewEvent): Promise<RecordResult> 
  * once and counted as a duplicate after that.
  */
 export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<RecordResult[]> {
+  // One transaction: should counting the repeats fail, the new rows go too, so a retry of the
+  // batch finds them new (and enqueues them) instead of calling them duplicates.
+  return db.transaction((tx) => recordWithin(tx as unknown as Db, raws));
+}
+
+async function recordWithin(db: Db, raws: readonly NewEvent[]): Promise<RecordResult[]> {
   const inputs = raws.map((raw) => ({ ...raw, sourceEventId: eventKey(raw.sourceEventId) }));
   const first = new Map<string, (typeof inputs)[number]>();
   for (const input of inputs) if (!first.has(keyOf(input))) first.set(keyOf(input), input);
