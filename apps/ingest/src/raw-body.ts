@@ -31,7 +31,10 @@ export async function readRawBody(req: Request, incoming?: IncomingMessage, limi
 }
 
 function readIncoming(incoming: IncomingMessage, limit: number, tooLarge: () => ApiError): Promise<string> {
-  if (incoming.readableEnded) return Promise.resolve("");
+  // Nothing else reads it; a stream already ended or closed would otherwise read as an empty body.
+  if (incoming.readableEnded || incoming.destroyed) {
+    return Promise.reject(new Error("the request body was already read or the connection closed"));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
