@@ -24,7 +24,8 @@ describe("Bull Board in headless Chromium", () => {
       env: {
         HUBSPOT_ACCESS_TOKEN: "pat-browser",
         HUBSPOT_API_BASE: hubspot.url,
-        PROVIDER_TIMEOUT_MS: "150",
+        // Long enough that a healthy answer on a loaded machine is not taken for a hang (and retried).
+        PROVIDER_TIMEOUT_MS: "400",
         RETRY_ATTEMPTS: "2",
         RETRY_BACKOFF_MS: "20",
         ADMIN_USER: ADMIN.user,
