@@ -129,10 +129,6 @@ async function recordWithin(db: Db, raws: readonly NewEvent[]): Promise<RecordRe
   });
 }
 
-export async function markEnqueued(db: Db, id: string): Promise<void> {
-  await markEnqueuedMany(db, [id]);
-}
-
 /** As one JSON parameter, so the statement's text (and its prepared plan) fits any count of ids. */
 const anyId = (ids: readonly string[]) =>
   // `= any(array(...))`, not `in (select ...)`: the array is built once and the primary key is

@@ -5,7 +5,6 @@ export {
   claimUnenqueued,
   type EventRow,
   getEvent,
-  markEnqueued,
   markEnqueuedMany,
   type NewEvent,
   noteEnqueueFailures,

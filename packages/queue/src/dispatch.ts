@@ -22,11 +22,10 @@ export function envelopeOf(row: EventRow): EventEnvelope {
 export interface Dispatcher {
   /** Enqueues a recorded event to its routed queues, then marks it enqueued. Idempotent. */
   dispatch(row: EventRow): Promise<void>;
-  /** dispatch() for many rows: one bulk add per queue and one update, so a batch costs two round trips. */
-  dispatchMany(rows: readonly EventRow[]): Promise<void>;
   /**
-   * Only the Redis half of dispatchMany: the caller marks the rows enqueued (markEnqueuedMany) when
-   * it suits it. Until then the relay may add them again, which the job id makes a no-op.
+   * Only the Redis half, for many rows at once (one bulk add per queue): the caller marks the rows
+   * enqueued (markEnqueuedMany) when it suits it. Until then the relay may add them again, which
+   * the job id makes a no-op.
    */
   enqueueMany(rows: readonly EventRow[]): Promise<void>;
 }
@@ -37,7 +36,11 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
     if (rows.length === 0) return;
     const byQueue = new Map<WorkQueue, EventRow[]>();
     for (const row of rows) {
-      for (const queue of row.queues.filter(isWorkQueue)) byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
+      for (const queue of row.queues.filter(isWorkQueue)) {
+        const queued = byQueue.get(queue);
+        if (queued) queued.push(row);
+        else byQueue.set(queue, [row]);
+      }
     }
     try {
       // The job id is derived from the event id, so a repeat add (relay, retry) is a no-op.
@@ -63,12 +66,11 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
       throw new QueueUnavailableError(`could not enqueue ${what}: ${(err as Error).message}`, { cause: err });
     }
   }
-  async function dispatchMany(rows: readonly EventRow[]) {
-    await enqueueMany(rows);
-    await markEnqueuedMany(
-      opts.db,
-      rows.map((r) => r.id),
-    );
-  }
-  return { dispatch: (row) => dispatchMany([row]), dispatchMany, enqueueMany };
+  return {
+    async dispatch(row) {
+      await enqueueMany([row]);
+      await markEnqueuedMany(opts.db, [row.id]);
+    },
+    enqueueMany,
+  };
 }
