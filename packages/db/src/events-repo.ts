@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { events } from "./schema.ts";
@@ -46,14 +46,12 @@ export async function recordEvent(db: Db, raw: NewEvent): Promise<RecordResult> 
  * recordEvent for many events in two statements at most: one multi-row insert, and an update that
  * counts the repeats. Results come back in input order; a key repeated within the batch is inserted
  * once and counted as a duplicate after that.
+ *
+ * Not one transaction: the insert commits alone, so the usual batch (no repeats) costs one round
+ * trip instead of three. Should counting the repeats then fail, the batch fails and its new rows
+ * stay `received`, which the relay enqueues: later, but not lost.
  */
 export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<RecordResult[]> {
-  // One transaction: should counting the repeats fail, the new rows go too, so a retry of the
-  // batch finds them new (and enqueues them) instead of calling them duplicates.
-  return db.transaction((tx) => recordWithin(tx as unknown as Db, raws));
-}
-
-async function recordWithin(db: Db, raws: readonly NewEvent[]): Promise<RecordResult[]> {
   const inputs = raws.map((raw) => ({ ...raw, sourceEventId: eventKey(raw.sourceEventId) }));
   const first = new Map<string, (typeof inputs)[number]>();
   for (const input of inputs) if (!first.has(keyOf(input))) first.set(keyOf(input), input);
@@ -61,33 +59,62 @@ async function recordWithin(db: Db, raws: readonly NewEvent[]): Promise<RecordRe
   const candidates = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
   // One statement text whatever the batch size, so it stays prepared and no per-row SQL is built;
   // the rows travel as one JSON text parameter (as text: PGlite would encode a jsonb one again).
+  // Ids are drawn here, so the new rows are known without reading them back: the insert returns
+  // only which ids it wrote, not every payload for the driver to parse again.
+  const candidateRows = candidates.map(
+    (e): EventRow => ({
+      id: randomUUID(),
+      source: e.source,
+      sourceEventId: e.sourceEventId,
+      type: e.type,
+      receivedAt: e.receivedAt,
+      recordedAt: e.receivedAt,
+      relayClaimedUntil: null,
+      payload: e.payload ?? null,
+      rawBody: e.rawBody ?? null,
+      payloadHash: e.payloadHash,
+      status: e.status,
+      reason: e.reason ?? null,
+      queues: [...e.queues],
+      attempts: 0,
+      duplicates: 0,
+      requestId: e.requestId ?? null,
+      enqueuedAt: null,
+    }),
+  );
   const rows = JSON.stringify(
-    candidates.map((e) => ({
+    candidateRows.map((e) => ({
+      id: e.id,
       source: e.source,
       source_event_id: e.sourceEventId,
       type: e.type,
       received_at: e.receivedAt.toISOString(),
-      payload: e.payload ?? null,
-      raw_body: e.rawBody ?? null,
+      payload: e.payload,
+      raw_body: e.rawBody,
       payload_hash: e.payloadHash,
       status: e.status,
-      reason: e.reason ?? null,
+      reason: e.reason,
       queues: e.queues,
-      request_id: e.requestId ?? null,
+      request_id: e.requestId,
     })),
   );
   const inserted = await db
     .insert(events)
     .select(
-      sql`select gen_random_uuid(), u.source, u.source_event_id, u.type, u.received_at, now(), null::timestamptz,
+      sql`select u.id, u.source, u.source_event_id, u.type, u.received_at, now(), null::timestamptz,
         u.payload, u.raw_body, u.payload_hash, u.status, u.reason, u.queues, 0, 0, u.request_id, null::timestamptz
-      from jsonb_to_recordset(${rows}::text::jsonb) as u(source text, source_event_id text, type text,
+      from jsonb_to_recordset(${rows}::text::jsonb) as u(id uuid, source text, source_event_id text, type text,
         received_at timestamptz, payload jsonb, raw_body text, payload_hash text, status text, reason text,
         queues text[], request_id text)`,
     )
     .onConflictDoNothing({ target: [events.source, events.sourceEventId] })
-    .returning();
-  const fresh = new Map(inserted.map((row) => [keyOf(row), row]));
+    .returning({ id: events.id, recordedAt: events.recordedAt });
+  const recordedAt = new Map(inserted.map((row) => [row.id, row.recordedAt]));
+  const fresh = new Map<string, EventRow>();
+  for (const row of candidateRows) {
+    const at = recordedAt.get(row.id);
+    if (at) fresh.set(keyOf(row), { ...row, recordedAt: at });
+  }
 
   const repeats = new Map<string, number>();
   const isFresh = inputs.map((input) => first.get(keyOf(input)) === input && fresh.has(keyOf(input)));
