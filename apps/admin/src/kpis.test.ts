@@ -197,7 +197,7 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
         source: "stripe",
         type: "stripe.invoice.paid",
         queues: ["billing-sync"],
-        status: outcome === "completed" ? "processed" : "enqueued",
+        status: outcome === "completed" ? "processed" : "received",
       });
       if (outcome === "completed") {
         await db()
@@ -215,7 +215,7 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
       }
     }
     // Still in flight: counts for neither side.
-    await insertEvent({ source: "stripe", type: "stripe.invoice.paid", queues: ["billing-sync"], status: "enqueued" });
+    await insertEvent({ source: "stripe", type: "stripe.invoice.paid", queues: ["billing-sync"], status: "received" });
     await checkRepeatedly();
     expect(await kpiOf("payment_sync_success_rate")).toMatchObject({ value: 50, ok: false });
     expect(alertsFor("payment_sync_success_rate")).toHaveLength(1);

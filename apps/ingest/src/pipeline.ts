@@ -1,28 +1,18 @@
-import type { Logger } from "@switchyard/config";
-import {
-  type Db,
-  type EventRow,
-  markEnqueuedMany,
-  type NewEvent,
-  type RecordResult,
-  recordEvents,
-} from "@switchyard/db";
+import { type Db, type EventRow, type NewEvent, type RecordResult, recordEvents } from "@switchyard/db";
 import type { Dispatcher } from "@switchyard/queue";
 import { coalesce } from "./coalesce.ts";
 
 /** Record and enqueue, shared by every request in flight: see coalesce(). */
 export interface Pipeline {
   record(event: NewEvent): Promise<RecordResult>;
-  /** Resolves once the event's jobs are in Redis; its row is marked `enqueued` soon after. */
+  /** Resolves once the event's jobs are in Redis (nothing is written back: see the relay). */
   dispatch(row: EventRow): Promise<void>;
-  /** Waits for the `enqueued` marks still being written (shutdown). */
-  idle(): Promise<void>;
 }
 
 // Bodies may reach 1 MiB each: this caps one statement's parameter at 64 MiB. Under load a turn
 // of the event loop gathers far fewer.
 const MAX_BATCH = 64;
-// Three stages with this many batches each stay within the default pool of 10 connections.
+// Two stages with this many batches each stay within the default pool of 10 connections.
 const MAX_IN_FLIGHT = 3;
 
 /**
@@ -39,15 +29,7 @@ function refusedData(err: unknown): boolean {
   return false;
 }
 
-export function createPipeline(deps: { db: Db; dispatcher: Dispatcher; logger: Logger }): Pipeline {
-  const marking = new Set<Promise<void>>();
-  const mark = coalesce(
-    async (ids: string[]) => {
-      await markEnqueuedMany(deps.db, ids);
-      return ids.map(() => undefined);
-    },
-    { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT },
-  );
+export function createPipeline(deps: { db: Db; dispatcher: Dispatcher }): Pipeline {
   const enqueue = coalesce(
     async (rows: EventRow[]) => {
       await deps.dispatcher.enqueueMany(rows);
@@ -61,17 +43,6 @@ export function createPipeline(deps: { db: Db; dispatcher: Dispatcher; logger: L
       maxInFlight: MAX_IN_FLIGHT,
       isolateFailures: refusedData,
     }),
-    async dispatch(row) {
-      await enqueue(row);
-      // Off the request path: the jobs are safe in Redis, and a mark that never lands only lets
-      // the relay add them again, which their job id turns into a no-op.
-      const marked = mark(row.id)
-        .catch((err: unknown) => deps.logger.warn("could not mark an event enqueued", { eventId: row.id, err }))
-        .finally(() => marking.delete(marked));
-      marking.add(marked);
-    },
-    async idle() {
-      await Promise.all([...marking]);
-    },
+    dispatch: enqueue,
   };
 }

@@ -44,7 +44,7 @@ export async function startIngest(opts: {
     intervalMs: config.RELAY_INTERVAL_MS,
     graceMs: config.RELAY_GRACE_MS,
   });
-  const pipeline = createPipeline({ db: dbHandle.db, dispatcher, logger });
+  const pipeline = createPipeline({ db: dbHandle.db, dispatcher });
   const app = newApp({
     config,
     db: dbHandle.db,
@@ -69,7 +69,6 @@ export async function startIngest(opts: {
     port,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pipeline.idle();
       await relay.stop();
       await registry.close();
       redis.disconnect();

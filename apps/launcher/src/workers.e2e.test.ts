@@ -251,7 +251,7 @@ describe("the four workers, end to end", () => {
 
   it("every routed event ends processed, with each consumer's delivery completed once", async () => {
     const { events, deliveries } = schema;
-    const open = await db().select().from(events).where(eq(events.status, "enqueued"));
+    const open = await db().select().from(events).where(eq(events.status, "received"));
     expect(open).toEqual([]);
     const all = await db().select().from(deliveries);
     expect(all.every((d) => d.status === "completed")).toBe(true);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { events } from "./schema.ts";
 
@@ -28,7 +28,7 @@ export const eventKey = (id: string) =>
 
 // The batch insert selects a value for every column in this order (drizzle names them all).
 const INSERT_ORDER =
-  "id,source,sourceEventId,type,receivedAt,recordedAt,relayClaimedUntil,payload,rawBody,payloadHash,status,reason,queues,attempts,duplicates,requestId,enqueuedAt";
+  "id,source,sourceEventId,type,receivedAt,recordedAt,payload,rawBody,payloadHash,status,reason,queues,attempts,duplicates,requestId";
 if (Object.keys(getTableColumns(events)).join(",") !== INSERT_ORDER) {
   throw new Error("events columns changed: update recordEvents' select list and INSERT_ORDER together");
 }
@@ -69,7 +69,6 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
       type: e.type,
       receivedAt: e.receivedAt,
       recordedAt: e.receivedAt,
-      relayClaimedUntil: null,
       payload: e.payload ?? null,
       rawBody: e.rawBody ?? null,
       payloadHash: e.payloadHash,
@@ -79,7 +78,6 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
       attempts: 0,
       duplicates: 0,
       requestId: e.requestId ?? null,
-      enqueuedAt: null,
     }),
   );
   const rows = JSON.stringify(
@@ -101,8 +99,8 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
   const inserted = await db
     .insert(events)
     .select(
-      sql`select u.id, u.source, u.source_event_id, u.type, u.received_at, now(), null::timestamptz,
-        u.payload, u.raw_body, u.payload_hash, u.status, u.reason, u.queues, 0, 0, u.request_id, null::timestamptz
+      sql`select u.id, u.source, u.source_event_id, u.type, u.received_at, now(),
+        u.payload, u.raw_body, u.payload_hash, u.status, u.reason, u.queues, 0, 0, u.request_id
       from jsonb_to_recordset(${rows}::text::jsonb) as u(id uuid, source text, source_event_id text, type text,
         received_at timestamptz, payload jsonb, raw_body text, payload_hash text, status text, reason text,
         queues text[], request_id text)`,
@@ -162,16 +160,6 @@ const anyId = (ids: readonly string[]) =>
   // probed for each id, where a semi-join would scan every `received` row.
   sql`${events.id} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::text::jsonb)::uuid))`;
 
-export async function markEnqueuedMany(db: Db, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .update(events)
-    .set({ status: "enqueued", enqueuedAt: new Date(), attempts: sql`${events.attempts} + 1` })
-    // coalesce() keeps the planner off the partial index of every `received` row (it would AND a
-    // scan of the whole backlog with the primary-key probes): status is never null.
-    .where(and(anyId(ids), sql`coalesce(${events.status}, '') = 'received'`));
-}
-
 export async function noteEnqueueFailures(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db
@@ -183,42 +171,4 @@ export async function noteEnqueueFailures(db: Db, ids: readonly string[]): Promi
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
   const [row] = await db.select().from(events).where(eq(events.id, id));
   return row;
-}
-
-/**
- * Claims up to `limit` rows recorded before `before` but never enqueued, for `leaseMs`. The claim is
- * one short statement (SKIP LOCKED, so relays share a backlog without overlap); the caller then
- * enqueues outside any transaction. A relay that dies leaves rows that others take when the lease ends.
- */
-export async function claimUnenqueued(
-  db: Db,
-  opts: { before: Date; limit: number; leaseMs: number },
-): Promise<EventRow[]> {
-  const until = new Date(Date.now() + opts.leaseMs);
-  const now = new Date();
-  const candidates = db
-    .select({ id: events.id })
-    .from(events)
-    .where(
-      and(
-        eq(events.status, "received"),
-        lt(events.recordedAt, opts.before),
-        or(isNull(events.relayClaimedUntil), lt(events.relayClaimedUntil, now)),
-      ),
-    )
-    .orderBy(asc(events.recordedAt))
-    .limit(opts.limit)
-    .for("update", { skipLocked: true });
-  const rows = await db
-    .update(events)
-    .set({ relayClaimedUntil: until })
-    .where(inArray(events.id, candidates))
-    .returning();
-  return rows.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime());
-}
-
-/** Gives claimed rows back at once (a pass that stopped early), so the next pass may take them. */
-export async function releaseClaims(db: Db, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.update(events).set({ relayClaimedUntil: null }).where(inArray(events.id, ids));
 }

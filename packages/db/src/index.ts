@@ -2,16 +2,13 @@ export { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, or,
 export { type AuditEntry, listAudit, writeAudit } from "./audit-repo.ts";
 export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
 export {
-  claimUnenqueued,
   type EventRow,
   getEvent,
-  markEnqueuedMany,
   type NewEvent,
   noteEnqueueFailures,
   type RecordResult,
   recordEvent,
   recordEvents,
-  releaseClaims,
 } from "./events-repo.ts";
 export {
   countFailures,
@@ -26,5 +23,14 @@ export {
 } from "./failures-repo.ts";
 export { completeDelivery, type Settled, settleEvent, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";
+export {
+  advanceRelayCursor,
+  claimRelayPass,
+  getEvents,
+  type RelayPass,
+  type RelayPosition,
+  releaseRelayPass,
+  scanReceived,
+} from "./relay-repo.ts";
 export type { EventStatus, FailureStatus, TimelineKind } from "./schema.ts";
 export * as schema from "./schema.ts";

@@ -48,15 +48,14 @@ export interface Settled {
 }
 
 /**
- * An event becomes `processed` once every queue it was routed to has completed it (from
- * `received` too: a worker can finish before the request that enqueued the job marks it).
+ * An event becomes `processed` once every queue it was routed to has completed it.
  * Idempotent, so a skipped re-delivery can call it again; only the call that settles it gets
  * the event back.
  */
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
   const result = await db.execute(sql`
     update ${events} e set status = 'processed'
-    where e.id = ${eventId} and e.status in ('received', 'enqueued')
+    where e.id = ${eventId} and e.status = 'received'
       and not exists (
         select 1 from unnest(e.queues) q
         where not exists (

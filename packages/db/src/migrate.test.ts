@@ -3,8 +3,9 @@ import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "./client.ts";
-import { claimUnenqueued, recordEvent } from "./events-repo.ts";
+import { recordEvent } from "./events-repo.ts";
 import { runMigrations } from "./migrate.ts";
+import { claimRelayPass, scanReceived } from "./relay-repo.ts";
 
 const TABLES = [
   "audit_log",
@@ -15,6 +16,7 @@ const TABLES = [
   "events",
   "external_notes",
   "failures",
+  "relay_cursor",
   "review_items",
   "support_notes",
   "support_tickets",
@@ -33,7 +35,7 @@ describe("migrations on Postgres", () => {
     await Promise.all(handles.map((h) => runMigrations(h)));
     const sql = postgres(testDb.url, { max: 1 });
     const [applied] = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
-    expect(applied).toEqual({ n: 1 });
+    expect(applied).toEqual({ n: 2 });
     const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
     expect(tables.map((r) => r.table_name)).toEqual(TABLES);
     await sql.end();
@@ -63,10 +65,13 @@ describe("embedded PGlite", () => {
     const again = await recordEvent(second.db, input);
     expect(again.duplicate).toBe(true);
     expect(again.event.duplicates).toBe(1);
-    const claim = () => claimUnenqueued(second.db, { before: new Date(Date.now() + 1000), limit: 10, leaseMs: 60_000 });
-    expect((await claim()).map((r) => r.sourceEventId)).toEqual(["evt_1"]);
-    // Claimed for the lease: a second relay finds nothing to take.
-    expect(await claim()).toEqual([]);
+    const claim = () => claimRelayPass(second.db, "events", { graceMs: -1000, leaseMs: 60_000 });
+    const pass = await claim();
+    if (!pass) throw new Error("the first pass should get the cursor");
+    const rows = await scanReceived(second.db, { ...pass, limit: 10 });
+    expect(rows.map((r) => r.id)).toEqual([again.event.id]);
+    // Held for the lease: a second relay gets no pass.
+    expect(await claim()).toBeUndefined();
     await second.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -16,7 +16,12 @@ import {
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 
-export type EventStatus = "received" | "enqueued" | "rejected" | "processed" | "failed";
+/**
+ * `received` until every routed worker finished (`processed`) or one gave up (`failed`). Whether
+ * its jobs reached Redis is not written per row: the job ids in Redis say so, and the relay checks
+ * them for every row still `received` once it is older than the grace period.
+ */
+export type EventStatus = "received" | "rejected" | "processed" | "failed";
 
 /** Every verified request, recorded once per (source, source_event_id). */
 export const events = pgTable(
@@ -29,8 +34,6 @@ export const events = pgTable(
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
     /** When the row was written; the relay's grace period counts from here, not from arrival. */
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
-    /** A relay holds the row until then while it enqueues it, outside any transaction. */
-    relayClaimedUntil: timestamp("relay_claimed_until", { withTimezone: true }),
     payload: jsonb("payload"),
     /** Kept only for rejected requests, whose body may not be JSON at all. */
     rawBody: text("raw_body"),
@@ -42,14 +45,24 @@ export const events = pgTable(
     attempts: integer("attempts").notNull().default(0),
     duplicates: integer("duplicates").notNull().default(0),
     requestId: text("request_id"),
-    enqueuedAt: timestamp("enqueued_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("events_source_event_uq").on(t.source, t.sourceEventId),
-    index("events_unenqueued_idx").on(t.recordedAt).where(sql`${t.status} = 'received'`),
+    index("events_received_idx").on(t.recordedAt, t.id).where(sql`${t.status} = 'received'`),
     index("events_type_idx").on(t.type, t.receivedAt),
   ],
 );
+
+/**
+ * How far the relay has checked: every `received` row at or before (checked_until, checked_id) had
+ * its jobs in Redis when the relay looked. One row per relay scan; claimed_until is a pass's lease.
+ */
+export const relayCursor = pgTable("relay_cursor", {
+  name: text("name").primaryKey(),
+  checkedUntil: timestamp("checked_until", { withTimezone: true }).notNull().default(sql`'-infinity'`),
+  checkedId: uuid("checked_id").notNull().default(sql`'00000000-0000-0000-0000-000000000000'`),
+  claimedUntil: timestamp("claimed_until", { withTimezone: true }),
+});
 
 /** Idempotency ledger: a (consumer, event) pair that is `completed` is never run again. */
 export const deliveries = pgTable(

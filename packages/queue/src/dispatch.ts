@@ -1,4 +1,4 @@
-import { type Db, type EventRow, markEnqueuedMany, noteEnqueueFailures } from "@switchyard/db";
+import { type Db, type EventRow, noteEnqueueFailures } from "@switchyard/db";
 import { type EventEnvelope, isWorkQueue, jobIdFor, type WorkQueue } from "@switchyard/events";
 import { withTimeout } from "./redis.ts";
 import type { QueueRegistry } from "./registry.ts";
@@ -20,14 +20,12 @@ export function envelopeOf(row: EventRow): EventEnvelope {
 }
 
 export interface Dispatcher {
-  /** Enqueues a recorded event to its routed queues, then marks it enqueued. Idempotent. */
+  /** Enqueues a recorded event to its routed queues. Idempotent: the job id is the event's. */
   dispatch(row: EventRow): Promise<void>;
-  /**
-   * Only the Redis half, for many rows at once (one bulk add per queue): the caller marks the rows
-   * enqueued (markEnqueuedMany) when it suits it. Until then the relay may add them again, which
-   * the job id makes a no-op.
-   */
+  /** The same for many rows at once: one bulk add per queue. */
   enqueueMany(rows: readonly EventRow[]): Promise<void>;
+  /** Of these events, the ids with a routed queue that holds no job for them. */
+  withoutJobs(rows: readonly { id: string; queues: readonly string[] }[]): Promise<string[]>;
 }
 
 export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeoutMs?: number }): Dispatcher {
@@ -66,11 +64,29 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
       throw new QueueUnavailableError(`could not enqueue ${what}: ${(err as Error).message}`, { cause: err });
     }
   }
+  async function withoutJobs(rows: readonly { id: string; queues: readonly string[] }[]) {
+    const checks = rows.flatMap((row) =>
+      row.queues
+        .filter(isWorkQueue)
+        .map((queue) => ({ id: row.id, key: opts.registry.get(queue).toKey(jobIdFor(row.id)) })),
+    );
+    if (checks.length === 0) return [];
+    const replies = await withTimeout(
+      opts.registry.connection.pipeline(checks.map(({ key }) => ["exists", key])).exec(),
+      timeoutMs,
+      "job check",
+    );
+    const missing = new Set<string>();
+    for (const [i, check] of checks.entries()) {
+      const [err, found] = replies?.[i] ?? [new Error("no reply"), 0];
+      if (err) throw err;
+      if (found === 0) missing.add(check.id);
+    }
+    return [...missing];
+  }
   return {
-    async dispatch(row) {
-      await enqueueMany([row]);
-      await markEnqueuedMany(opts.db, [row.id]);
-    },
+    dispatch: (row) => enqueueMany([row]),
     enqueueMany,
+    withoutJobs,
   };
 }

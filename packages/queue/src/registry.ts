@@ -15,11 +15,14 @@ export interface QueueRegistryOptions {
 /** The work queues and the failure queues, created once per process on one producer connection. */
 export class QueueRegistry {
   readonly prefix: string;
+  /** The producer connection every queue here shares. */
+  readonly connection: Redis;
   private readonly queues = new Map<WorkQueue, Queue>();
   private readonly failureQueues = new Map<ReasonCode, Queue>();
 
   constructor(opts: QueueRegistryOptions) {
     this.prefix = opts.prefix;
+    this.connection = opts.connection;
     for (const name of WORK_QUEUES) {
       const queue = new Queue(name, {
         connection: opts.connection,
