@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createTestDatabase, deleteKeysWithPrefix, freePort, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
 import autocannon from "autocannon";
 import postgres from "postgres";
+import { type SteadyResult, steadyLoad } from "./steady.ts";
 
 const root = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 const SECRET = `whsec_bench_${randomUUID().replaceAll("-", "")}`;
@@ -96,7 +97,7 @@ async function load(
 type Load = Awaited<ReturnType<typeof load>>;
 
 /** The run whose `by` is the median of the rounds (an actual run, so its figures belong together). */
-function median(runs: Load[], by: (r: Load) => number): Load {
+function median<T>(runs: T[], by: (r: T) => number): T {
   const sorted = [...runs].sort((a, b) => by(a) - by(b));
   const middle = sorted[Math.floor(sorted.length / 2)];
   if (!middle) throw new Error("no runs");
@@ -142,7 +143,7 @@ try {
   const webhookUrl = `${ingestUrl}/webhooks/stripe`;
   await load(webhookUrl, stripeSigned, { connections: 64, duration: 2 });
   await load(baselineUrl, stripeSigned, { connections: 64, duration: 2 });
-  const rounds: { switchyard: Load[]; baseline: Load[]; at1000: Load[]; baselineAt1000: Load[] } = {
+  const rounds: { switchyard: Load[]; baseline: Load[]; at1000: SteadyResult[]; baselineAt1000: SteadyResult[] } = {
     switchyard: [],
     baseline: [],
     at1000: [],
@@ -151,12 +152,8 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     rounds.switchyard.push(await load(webhookUrl, stripeSigned, { connections: 64, duration: ROUND_SECONDS }));
     rounds.baseline.push(await load(baselineUrl, stripeSigned, { connections: 64, duration: ROUND_SECONDS }));
-    rounds.at1000.push(
-      await load(webhookUrl, stripeSigned, { connections: 64, overallRate: 1000, duration: ROUND_SECONDS }),
-    );
-    rounds.baselineAt1000.push(
-      await load(baselineUrl, stripeSigned, { connections: 64, overallRate: 1000, duration: ROUND_SECONDS }),
-    );
+    rounds.at1000.push(await steadyLoad(webhookUrl, stripeSigned, { rate: 1000, seconds: ROUND_SECONDS }));
+    rounds.baselineAt1000.push(await steadyLoad(baselineUrl, stripeSigned, { rate: 1000, seconds: ROUND_SECONDS }));
   }
   await stop(baselineProc.child);
   const switchyard = median(rounds.switchyard, (r) => r.rps);
@@ -173,7 +170,7 @@ try {
   // 2. End to end at a steady 500 events/s: signed signup in -> CRM contact written.
   const worker = start(root("apps/crm-sync/src/main.ts"), [], { ...env, LOG_LEVEL: "warn" });
   await new Promise((r) => setTimeout(r, 1_500));
-  const sent = await load(`${ingestUrl}/v1/events`, signup, { connections: 32, overallRate: 500 });
+  const sent = await steadyLoad(`${ingestUrl}/v1/events`, signup, { rate: 500, seconds: DURATION, connections: 32 });
   const drained = async () => {
     for (;;) {
       const [row] =
@@ -190,7 +187,8 @@ try {
   const ms = lat.map((r) => Number(r.ms));
   results.endToEnd = {
     rate: 500,
-    sent: sent.total,
+    sent: sent.sent,
+    accepted: sent.ok,
     p50: Math.round(percentile(ms, 50)),
     p95: Math.round(percentile(ms, 95)),
     p99: Math.round(percentile(ms, 99)),
@@ -227,11 +225,11 @@ const r = results as {
     switchyard: { rps: number; p50: number; p99: number; non2xx: number };
     baseline: { rps: number; p50: number; p99: number; non2xx: number };
     ratio: number;
-    at1000: { rps: number; p50: number; p99: number; non2xx: number };
+    at1000: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
     baselineAt1000: { rps: number; p50: number; p99: number; non2xx: number };
     rounds: Record<string, { rps: number }[]>;
   };
-  endToEnd: { p50: number; p95: number; p99: number; sent: number };
+  endToEnd: { p50: number; p95: number; p99: number; sent: number; accepted: number };
   worker: { jobsPerSecond: number; seconds: number };
   memory: { ingestPeakRssMb: number; workerPeakRssMb: number };
   machine: { cpu: string; cores: number; memoryGb: number; node: string; at: string };
@@ -241,13 +239,13 @@ const table = `| measure | result |
 | ingest, Stripe-signed, 64 connections (median of ${ROUNDS} rounds) | ${r.ingest.switchyard.rps} req/s, p50 ${r.ingest.switchyard.p50} ms, p99 ${r.ingest.switchyard.p99} ms (${r.ingest.switchyard.non2xx} non-2xx; rounds ${r.ingest.rounds.switchyard?.map((x) => x.rps).join(", ")}) |
 | bare baseline (HMAC + insert + LPUSH), 64 connections | ${r.ingest.baseline.rps} req/s, p50 ${r.ingest.baseline.p50} ms, p99 ${r.ingest.baseline.p99} ms (rounds ${r.ingest.rounds.baseline?.map((x) => x.rps).join(", ")}) |
 | Switchyard / baseline | ${r.ingest.ratio} |
-| ingest at a steady 1,000 events/s | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx) |
-| bare baseline at a steady 1,000 events/s | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
-| end to end at 500 events/s (signup in -> CRM contact) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events) |
+| ingest at a steady 1,000 events/s (open loop, evenly spaced) | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx, ${r.ingest.at1000.errors} errors) |
+| bare baseline at a steady 1,000 events/s (open loop, evenly spaced) | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
+| end to end at a steady 500 events/s (signup in -> CRM contact) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events sent, ${r.endToEnd.accepted} accepted) |
 | one crm-sync worker process | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
 
-Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generator (autocannon) on the same machine; ${r.machine.at}.
+Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop node:http generator with evenly spaced requests for the fixed rates); ${r.machine.at}.
 `;
 const out = root("bench/results");
 mkdirSync(out, { recursive: true });
