@@ -45,7 +45,7 @@ function parseWith<S extends z.ZodType>(
   const hint = idHint ? { sourceEventId: idHint } : {};
   const json = parseJson(body);
   if (!json.ok) return { ok: false, message: "body is not valid JSON", ...hint };
-  const storable = storableJson(json.value);
+  const storable = storableJson(json.value, body);
   if (!storable.ok) return { ok: false, message: storable.message, ...hint };
   const result = schema.safeParse(storable.value);
   if (!result.success) return { ok: false, message: describe(result.error), ...hint };

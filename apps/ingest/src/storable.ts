@@ -12,8 +12,24 @@ export function storableText(text: string): string {
 
 export type Storable = { ok: true; value: unknown } | { ok: false; message: string };
 
-/** The parsed body made storable, or why it cannot be (too deep). Keys are cleaned like values. */
-export function storableJson(value: unknown): Storable {
+/** In JSON text, NUL and lone surrogates can only arrive escaped (raw, they are not valid JSON). */
+const ESCAPED_SUSPECT = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/** Fewer brackets than the depth limit in all: no need to measure the depth. */
+function fewBrackets(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf("{"); i !== -1 && n < MAX_JSON_DEPTH; i = text.indexOf("{", i + 1)) n++;
+  for (let i = text.indexOf("["); i !== -1 && n < MAX_JSON_DEPTH; i = text.indexOf("[", i + 1)) n++;
+  return n < MAX_JSON_DEPTH;
+}
+
+/**
+ * The parsed body made storable, or why it cannot be (too deep). Keys are cleaned like values.
+ * Given the JSON text it was parsed from, a body with nothing to clean and too few brackets to be
+ * too deep (every real event) is returned as it is, without a walk.
+ */
+export function storableJson(value: unknown, text?: string): Storable {
+  if (text !== undefined && !ESCAPED_SUSPECT.test(text) && fewBrackets(text)) return { ok: true, value };
   let tooDeep = false;
   const walk = (v: unknown, depth: number): unknown => {
     if (tooDeep) return null;

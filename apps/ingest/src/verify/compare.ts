@@ -2,10 +2,6 @@ import { createHmac } from "node:crypto";
 
 export { safeEqual } from "@switchyard/config";
 
-export function hmacHex(key: string | Buffer, content: string): string {
-  return createHmac("sha256", key).update(content).digest("hex");
-}
-
 export function hmacBase64(key: string | Buffer, content: string): string {
   return createHmac("sha256", key).update(content).digest("base64");
 }
