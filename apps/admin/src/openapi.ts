@@ -72,7 +72,7 @@ function adminSchemas(): Record<string, unknown> {
         sourceEventId: { type: "string" },
         type: { type: "string" },
         receivedAt: timestamp,
-        status: { type: "string", enum: ["received", "rejected", "processed", "failed"] },
+        status: { type: "string", enum: ["received", "enqueued", "rejected", "processed", "failed"] },
         reason: nullable("string"),
         queues: { type: "array", items: { type: "string" } },
         attempts: { type: "integer" },

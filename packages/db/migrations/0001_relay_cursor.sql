@@ -8,6 +8,4 @@ CREATE TABLE "relay_cursor" (
 DROP INDEX "events_unenqueued_idx";--> statement-breakpoint
 CREATE INDEX "events_received_idx" ON "events" USING btree ("recorded_at","id") WHERE "events"."status" = 'received';--> statement-breakpoint
 ALTER TABLE "events" DROP COLUMN "relay_claimed_until";--> statement-breakpoint
-ALTER TABLE "events" DROP COLUMN "enqueued_at";--> statement-breakpoint
--- Rows a worker has not finished go back to `received`: the relay now checks their jobs in Redis.
-UPDATE "events" SET "status" = 'received' WHERE "status" = 'enqueued';
+ALTER TABLE "events" DROP COLUMN "enqueued_at";

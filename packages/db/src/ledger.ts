@@ -55,7 +55,7 @@ export interface Settled {
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
   const result = await db.execute(sql`
     update ${events} e set status = 'processed'
-    where e.id = ${eventId} and e.status = 'received'
+    where e.id = ${eventId} and e.status in ('received', 'enqueued')
       and not exists (
         select 1 from unnest(e.queues) q
         where not exists (

@@ -1,9 +1,12 @@
-import { inArray, sql } from "drizzle-orm";
+import { inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import type { EventRow } from "./events-repo.ts";
 import { events, relayCursor } from "./schema.ts";
 
-/** A position in (recorded_at, id) order. Times stay Postgres text: a Date would drop microseconds. */
+/**
+ * A position in (recorded_at, id) order. Times travel as microseconds since 1970 in a decimal
+ * string: exact, and independent of the session's DateStyle and TimeZone (a Date drops microseconds).
+ */
 export interface RelayPosition {
   at: string;
   id: string;
@@ -14,9 +17,21 @@ export interface RelayPass {
   from: RelayPosition;
   /** Rows recorded before this are committed, or never will be, and past the grace period. */
   horizon: string;
+  /** This pass's lease (its expiry); advancing and releasing only work while it is current. */
+  lease: string;
+  /** False when Postgres hides some transaction from this role: the horizon cannot be trusted. */
+  sighted: boolean;
+  /** How far the horizon is behind the database's clock. */
+  lagMs: number;
 }
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+const micros = (expr: SQL) => sql`(extract(epoch from ${expr}) * 1000000)::bigint::text`;
+const at = (value: string) => sql`(timestamptz 'epoch' + ${value}::bigint * interval '1 microsecond')`;
+const leaseFor = (ms: number) => sql`now() + ${ms} * interval '1 millisecond'`;
+// Client sessions of this database, other than ours; other kinds of backend never insert events.
+const otherClients = sql`pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()
+  and backend_type = 'client backend'`;
 
 // postgres.js answers with the rows, PGlite with { rows }.
 const rowsOf = <T>(result: unknown): T[] =>
@@ -34,15 +49,26 @@ export async function claimRelayPass(
 ): Promise<RelayPass | undefined> {
   await db.insert(relayCursor).values({ name }).onConflictDoNothing();
   const result = await db.execute(sql`
-    update ${relayCursor} set claimed_until = now() + ${opts.leaseMs} * interval '1 millisecond'
+    update ${relayCursor} set claimed_until = ${leaseFor(opts.leaseMs)}
     where name = ${name} and (claimed_until is null or claimed_until < now())
-    returning checked_until::text as at, checked_id::text as id, least(
-      now() - ${opts.graceMs} * interval '1 millisecond',
-      (select min(xact_start) from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null)
-    )::text as horizon`);
-  const [row] = rowsOf<{ at: string; id: string; horizon: string }>(result);
-  return row ? { from: { at: row.at, id: row.id }, horizon: row.horizon } : undefined;
+    returning ${micros(sql`greatest(checked_until, 'epoch')`)} as at, checked_id::text as id,
+      ${micros(sql`claimed_until`)} as lease,
+      ${micros(sql`least(now() - ${opts.graceMs} * interval '1 millisecond', (select min(xact_start) from ${otherClients}))`)} as horizon,
+      (current_setting('track_activities') = 'on'
+        and not exists (select 1 from pg_stat_activity
+          where datname = current_database() and query = '<insufficient privilege>')) as sighted,
+      ${micros(sql`now()`)} as now`);
+  const [row] = rowsOf<{ at: string; id: string; lease: string; horizon: string; sighted: boolean; now: string }>(
+    result,
+  );
+  if (!row) return undefined;
+  return {
+    from: { at: row.at, id: row.id },
+    horizon: row.horizon,
+    lease: row.lease,
+    sighted: row.sighted,
+    lagMs: Math.max(0, (Number(row.now) - Number(row.horizon)) / 1000),
+  };
 }
 
 /** The next `received` rows after `from` and before `horizon`, oldest first: ids and queues only. */
@@ -51,29 +77,46 @@ export async function scanReceived(
   opts: { from: RelayPosition; horizon: string; limit: number },
 ): Promise<(RelayPosition & { queues: string[] })[]> {
   const result = await db.execute(sql`
-    select id::text as id, recorded_at::text as at, queues from ${events}
-    where status = 'received' and (recorded_at, id) > (${opts.from.at}::timestamptz, ${opts.from.id}::uuid)
-      and recorded_at < ${opts.horizon}::timestamptz
+    select id::text as id, ${micros(sql`recorded_at`)} as at, queues from ${events}
+    where status = 'received' and (recorded_at, id) > (${at(opts.from.at)}, ${opts.from.id}::uuid)
+      and recorded_at < ${at(opts.horizon)}
     order by recorded_at, id limit ${opts.limit}`);
   return rowsOf<RelayPosition & { queues: string[] }>(result);
 }
 
-/** Moves the cursor and renews the lease, so a pass that stops later resumes from here. */
-export async function advanceRelayCursor(db: Db, name: string, to: RelayPosition, leaseMs: number): Promise<void> {
-  await db.execute(sql`
-    update ${relayCursor} set checked_until = ${to.at}::timestamptz, checked_id = ${to.id}::uuid,
-      claimed_until = now() + ${leaseMs} * interval '1 millisecond'
-    where name = ${name}`);
+/**
+ * Moves the cursor and renews the lease; returns the new lease, or undefined when this pass no
+ * longer holds it (it outlived the lease and another pass took over): the caller must stop.
+ */
+export async function advanceRelayCursor(
+  db: Db,
+  name: string,
+  pass: { lease: string; leaseMs: number; to: RelayPosition },
+): Promise<string | undefined> {
+  const result = await db.execute(sql`
+    update ${relayCursor} set checked_until = ${at(pass.to.at)}, checked_id = ${pass.to.id}::uuid,
+      claimed_until = ${leaseFor(pass.leaseMs)}
+    where name = ${name} and claimed_until = ${at(pass.lease)}
+    returning ${micros(sql`claimed_until`)} as lease`);
+  return rowsOf<{ lease: string }>(result)[0]?.lease;
 }
 
-/** Ends a pass: gives up the lease and, when the pass reached it, moves the cursor to the horizon. */
-export async function releaseRelayPass(db: Db, name: string, reached?: string): Promise<void> {
-  await db.execute(
-    reached === undefined
-      ? sql`update ${relayCursor} set claimed_until = null where name = ${name}`
-      : sql`update ${relayCursor} set claimed_until = null, checked_until = ${reached}::timestamptz,
-          checked_id = ${NIL_UUID}::uuid where name = ${name}`,
-  );
+/**
+ * Ends a pass that still holds its lease and, when the pass reached it, moves the cursor to the
+ * horizon; never backwards, should the database's clock have stepped back.
+ */
+export async function releaseRelayPass(db: Db, name: string, pass: { lease: string; reached?: string }): Promise<void> {
+  const fenced = sql`where name = ${name} and claimed_until = ${at(pass.lease)}`;
+  if (pass.reached === undefined) {
+    await db.execute(sql`update ${relayCursor} set claimed_until = null ${fenced}`);
+    return;
+  }
+  const ahead = sql`${at(pass.reached)} > checked_until`;
+  await db.execute(sql`
+    update ${relayCursor} set claimed_until = null,
+      checked_id = case when ${ahead} then ${NIL_UUID}::uuid else checked_id end,
+      checked_until = case when ${ahead} then ${at(pass.reached)} else checked_until end
+    ${fenced}`);
 }
 
 export async function getEvents(db: Db, ids: readonly string[]): Promise<EventRow[]> {

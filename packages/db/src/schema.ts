@@ -17,11 +17,12 @@ const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull(
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 
 /**
- * `received` until every routed worker finished (`processed`) or one gave up (`failed`). Whether
- * its jobs reached Redis is not written per row: the job ids in Redis say so, and the relay checks
- * them for every row still `received` once it is older than the grace period.
+ * `received` until every routed worker finished it (`processed`). Whether its jobs reached Redis
+ * is not written per row: the job ids in Redis say so, and the relay checks them once for every
+ * row still `received` after the grace period. `enqueued` is only found on rows written before
+ * migration 0001 (which marked them so): workers still settle them, the relay leaves them alone.
  */
-export type EventStatus = "received" | "rejected" | "processed" | "failed";
+export type EventStatus = "received" | "enqueued" | "rejected" | "processed" | "failed";
 
 /** Every verified request, recorded once per (source, source_event_id). */
 export const events = pgTable(

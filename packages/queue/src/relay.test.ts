@@ -1,5 +1,13 @@
 import { createLogger } from "@switchyard/config";
-import { recordEvent, recordEvents } from "@switchyard/db";
+import {
+  advanceRelayCursor,
+  claimRelayPass,
+  createDb,
+  recordEvent,
+  recordEvents,
+  releaseRelayPass,
+  sql,
+} from "@switchyard/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher } from "./dispatch.ts";
 import { createRelay } from "./relay.ts";
@@ -86,5 +94,48 @@ describe("dispatcher and relay", () => {
     await open;
     expect(await relay().runOnce()).toBe(2);
     expect(await fx.registry.get("ai-triage").count()).toBe(3);
+  });
+
+  it("fences a pass that outlived its lease: it can neither move the cursor nor free the new pass", async () => {
+    const stale = await claimRelayPass(fx.handle.db, "fence-test", { graceMs: 0, leaseMs: 1 });
+    if (!stale) throw new Error("no pass");
+    await new Promise((r) => setTimeout(r, 20));
+    const current = await claimRelayPass(fx.handle.db, "fence-test", { graceMs: 0, leaseMs: 60_000 });
+    expect(current).toBeDefined();
+    const to = { at: current?.horizon ?? "0", id: "ffffffff-ffff-ffff-ffff-ffffffffffff" };
+    expect(await advanceRelayCursor(fx.handle.db, "fence-test", { lease: stale.lease, leaseMs: 60_000, to })).toBe(
+      undefined,
+    );
+    await releaseRelayPass(fx.handle.db, "fence-test", { lease: stale.lease, reached: stale.horizon });
+    expect(await claimRelayPass(fx.handle.db, "fence-test", { graceMs: 0, leaseMs: 60_000 })).toBeUndefined();
+  });
+
+  it("does not move while a session it cannot see is connected", async () => {
+    // Postgres hides other roles' sessions (this test's own superuser ones included) from a role
+    // without pg_read_all_stats.
+    const relayRole = `relay_${process.pid}`;
+    const otherRole = `other_${process.pid}`;
+    const admin = (text: string) => fx.handle.db.execute(sql.raw(text));
+    const url = (role: string) => fx.databaseUrl.replace("postgres@", `${role}@`);
+    await admin(`create role ${relayRole} login`);
+    await admin(`create role ${otherRole} login`);
+    await admin(`grant all on all tables in schema public to ${relayRole}`);
+    const other = await createDb({ databaseUrl: url(otherRole), maxConnections: 1 });
+    const limited = await createDb({ databaseUrl: url(relayRole), maxConnections: 2 });
+    try {
+      await other.ping();
+      const { event } = await record("unseen", ["ai-triage"]);
+      await fx.registry.get("ai-triage").remove(`evt-${event.id}`);
+      const blind = createRelay({ db: limited.db, dispatcher: dispatcher(), logger, intervalMs: 60_000, graceMs: 0 });
+      await expect(blind.runOnce()).rejects.toThrow(/cannot see every open transaction/);
+      // The blind pass left the cursor where it was: a relay that sees everything still finds the row.
+      expect(await relay().runOnce()).toBe(1);
+    } finally {
+      await other.close().catch(() => {});
+      await limited.close();
+      await admin(`drop owned by ${relayRole}`);
+      await admin(`drop role ${relayRole}`);
+      await admin(`drop role ${otherRole}`);
+    }
   });
 });

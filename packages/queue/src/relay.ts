@@ -30,6 +30,9 @@ export interface Relay {
 }
 
 const CURSOR = "events";
+// Full rows carry bodies of up to 1 MiB: read and add the missing ones this many at a time.
+const ENQUEUE_CHUNK = 64;
+const LAG_WARNING_MS = 60_000;
 
 /**
  * Makes sure every recorded event reached Redis, without a write per event: a cursor walks the
@@ -44,32 +47,48 @@ export function createRelay(opts: RelayOptions): Relay {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
+  async function enqueueMissing(ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += ENQUEUE_CHUNK) {
+      await opts.dispatcher.enqueueMany(await getEvents(opts.db, ids.slice(i, i + ENQUEUE_CHUNK)));
+    }
+  }
+
   async function runOnce(): Promise<number> {
     const pass = await claimRelayPass(opts.db, CURSOR, { graceMs: opts.graceMs, leaseMs });
     if (!pass) return 0; // another relay is on it
+    let lease = pass.lease;
     let from: RelayPosition = pass.from;
     let total = 0;
     let reached = false;
     try {
+      if (!pass.sighted) {
+        // A transaction it cannot see could still commit rows behind the cursor: do not move it.
+        throw new Error(
+          "the relay cannot see every open transaction in this database (track_activities is off, or a session of another role is connected); run every Switchyard process as one role",
+        );
+      }
+      if (pass.lagMs > LAG_WARNING_MS) {
+        opts.logger.warn("relay held back by an old open transaction", { lagMs: Math.round(pass.lagMs) });
+      }
       for (;;) {
         const rows = await scanReceived(opts.db, { from, horizon: pass.horizon, limit: batchSize });
         const missing = await opts.dispatcher.withoutJobs(rows);
-        if (missing.length > 0) {
-          await opts.dispatcher.enqueueMany(await getEvents(opts.db, missing));
-          total += missing.length;
-        }
+        await enqueueMissing(missing);
+        total += missing.length;
         const last = rows.at(-1);
         if (!last || rows.length < batchSize) {
           reached = true;
           break;
         }
         from = { at: last.at, id: last.id };
-        await advanceRelayCursor(opts.db, CURSOR, from, leaseMs);
+        const renewed = await advanceRelayCursor(opts.db, CURSOR, { lease, leaseMs, to: from });
+        if (!renewed) throw new Error("the relay pass outlived its lease; another pass took over");
+        lease = renewed;
         if (stopped) break;
       }
     } finally {
-      // Redis away: the cursor stays before the rows not yet checked, and the next pass retries.
-      await releaseRelayPass(opts.db, CURSOR, reached ? pass.horizon : undefined).catch(() => {});
+      // On a failure the cursor stays before the rows not yet checked, and the next pass resumes.
+      await releaseRelayPass(opts.db, CURSOR, { lease, ...(reached ? { reached: pass.horizon } : {}) }).catch(() => {});
       if (total > 0) opts.logger.info("relay enqueued recorded events", { count: total });
     }
     return total;
