@@ -75,7 +75,7 @@ function adminSchemas(): Record<string, unknown> {
         status: { type: "string", enum: ["received", "enqueued", "rejected", "processed", "failed"] },
         reason: nullable("string"),
         queues: { type: "array", items: { type: "string" } },
-        attempts: { type: "integer" },
+        attempts: { type: "integer", description: "Enqueues that failed (Redis unreachable)." },
         duplicates: { type: "integer" },
         payload: {},
       },

@@ -12,7 +12,7 @@ export interface Pipeline {
 // Bodies may reach 1 MiB each: this caps one statement's parameter at 64 MiB. Under load a turn
 // of the event loop gathers far fewer.
 const MAX_BATCH = 64;
-// Two stages with this many batches each stay within the default pool of 10 connections.
+// Batches in flight per stage: the inserts stay well within the default pool of 10 connections.
 const MAX_IN_FLIGHT = 3;
 
 /**

@@ -43,6 +43,7 @@ export const events = pgTable(
     reason: text("reason"),
     /** Work queues the routing table chose at receipt; the relay enqueues to the same ones. */
     queues: text("queues").array().notNull().default(sql`'{}'::text[]`),
+    /** Enqueues that failed (Redis away); successful ones are not counted (nothing is written then). */
     attempts: integer("attempts").notNull().default(0),
     duplicates: integer("duplicates").notNull().default(0),
     requestId: text("request_id"),
