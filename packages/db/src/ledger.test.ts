@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "./client.ts";
 import { recordEvent } from "./events-repo.ts";
@@ -40,5 +41,32 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     expect(settled).toEqual({ source: "app", receivedAt });
     // Settling again (a skipped re-delivery) reports nothing: the latency is observed once.
     expect(await settleEvent(handle.db, event.id)).toBeUndefined();
+  });
+
+  it("settles every event exactly once when its consumers complete at the same moment", async () => {
+    const consumers = ["support-context/app.support.requested", "ai-triage/app.support.requested"];
+    const settledCalls = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const { event } = await recordEvent(handle.db, {
+          source: "app",
+          sourceEventId: `race-${driver}-${i}`,
+          type: "app.support.requested",
+          payload: {},
+          payloadHash: "h",
+          status: "received",
+          queues: ["support-context", "ai-triage"],
+          receivedAt: new Date(),
+        });
+        for (const consumer of consumers) await startDelivery(handle.db, consumer, event.id);
+        const results = await Promise.all(consumers.map((c) => completeDelivery(handle.db, c, event.id, null)));
+        return results.filter((r) => r !== undefined).length;
+      }),
+    );
+    expect(settledCalls).toEqual(Array.from({ length: 30 }, () => 1));
+    const open = await handle.db.execute(
+      sql`select count(*)::int as n from events where source_event_id like 'race-%' and status <> 'processed'`,
+    );
+    const rows = (Array.isArray(open) ? open : (open as { rows: unknown[] }).rows) as { n: number }[];
+    expect(rows[0]?.n).toBe(0);
   });
 });

@@ -20,8 +20,12 @@ export async function startDelivery(db: Db, consumer: string, eventId: string): 
 }
 
 /**
- * Marks (consumer, event) completed and settles the event, in one transaction: a crash between
- * the two would leave a delivered event that never becomes `processed`.
+ * Marks (consumer, event) completed, then settles the event: two autocommit statements, not one
+ * transaction. Consumers of one event complete concurrently; because each completion commits
+ * before its own settle check reads, whichever check runs last sees every completion, so the
+ * event is settled (inside one transaction each check would miss the other's uncommitted
+ * completion). A crash in between leaves the job unfinished in BullMQ: its re-run finds the
+ * delivery completed, and the worker settles the event then.
  */
 export async function completeDelivery(
   db: Db,
@@ -29,16 +33,11 @@ export async function completeDelivery(
   eventId: string,
   result: unknown,
 ): Promise<Settled | undefined> {
-  return await db.transaction(async (tx) => {
-    // Consumers of one event complete concurrently: serialise them on the event row, or each
-    // would miss the other's uncommitted completion and neither would settle the event.
-    await tx.select({ id: events.id }).from(events).where(eq(events.id, eventId)).for("update");
-    await tx
-      .update(deliveries)
-      .set({ status: "completed", completedAt: new Date(), result: result ?? null })
-      .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
-    return await settleEvent(tx as unknown as Db, eventId);
-  });
+  await db
+    .update(deliveries)
+    .set({ status: "completed", completedAt: new Date(), result: result ?? null })
+    .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
+  return await settleEvent(db, eventId);
 }
 
 /** An event this call turned `processed`: when it was received, for the end-to-end latency. */
