@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@switchyard/config";
 import {
   advanceRelayCursor,
@@ -41,7 +42,7 @@ const LAG_WARNING_MS = 60_000;
  * finished are no longer `received`, so while workers keep up a pass reads almost nothing.
  */
 export function createRelay(opts: RelayOptions): Relay {
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 200;
   const leaseMs = opts.leaseMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
@@ -71,6 +72,7 @@ export function createRelay(opts: RelayOptions): Relay {
         opts.logger.warn("relay held back by an old open transaction", { lagMs: Math.round(pass.lagMs) });
       }
       for (;;) {
+        const started = performance.now();
         const rows = await scanReceived(opts.db, { from, horizon: pass.horizon, limit: batchSize });
         const missing = await opts.dispatcher.withoutJobs(rows);
         await enqueueMissing(missing);
@@ -85,6 +87,9 @@ export function createRelay(opts: RelayOptions): Relay {
         if (!renewed) throw new Error("the relay pass outlived its lease; another pass took over");
         lease = renewed;
         if (stopped) break;
+        // Background work shares the process with requests: rest as long as the batch took, so a
+        // long backlog never holds more than half of the event loop.
+        await sleep(performance.now() - started);
       }
     } finally {
       // On a failure the cursor stays before the rows not yet checked, and the next pass resumes.
