@@ -11,6 +11,10 @@ export type Schema = typeof schema;
 /** Either driver: repositories are written once against the common pg-core surface. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** The rows of a `db.execute()`: postgres.js answers with the rows, PGlite with `{ rows }`. */
+export const rowsOf = <T>(result: unknown): T[] =>
+  ((Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows) ?? []) as T[];
+
 export interface DbHandle {
   db: Db;
   kind: "postgres" | "pglite";

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type DbHandle } from "./client.ts";
+import { createDb, type DbHandle, rowsOf } from "./client.ts";
 import { recordEvent } from "./events-repo.ts";
 import { completeDelivery, settleEvent, startDelivery } from "./ledger.ts";
 import { runMigrations } from "./migrate.ts";
@@ -66,7 +66,6 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     const open = await handle.db.execute(
       sql`select count(*)::int as n from events where source_event_id like 'race-%' and status <> 'processed'`,
     );
-    const rows = (Array.isArray(open) ? open : (open as { rows: unknown[] }).rows) as { n: number }[];
-    expect(rows[0]?.n).toBe(0);
+    expect(rowsOf<{ n: number }>(open)[0]?.n).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "./client.ts";
+import { type Db, rowsOf } from "./client.ts";
 import { deliveries, events } from "./schema.ts";
 
 /**
@@ -61,8 +61,6 @@ export async function settleEvent(db: Db, eventId: string): Promise<Settled | un
           select 1 from ${deliveries} d
           where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed'))
     returning e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
-  // postgres.js answers with the rows, PGlite with { rows }.
-  const rows = (Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows) ?? [];
-  const row = rows[0] as { source: string; received_ms: number | string } | undefined;
+  const [row] = rowsOf<{ source: string; received_ms: number | string }>(result);
   return row ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) } : undefined;
 }

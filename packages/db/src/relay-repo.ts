@@ -1,5 +1,5 @@
 import { inArray, type SQL, sql } from "drizzle-orm";
-import type { Db } from "./client.ts";
+import { type Db, rowsOf } from "./client.ts";
 import type { EventRow } from "./events-repo.ts";
 import { events, relayCursor } from "./schema.ts";
 
@@ -32,10 +32,6 @@ const leaseFor = (ms: number) => sql`now() + ${ms} * interval '1 millisecond'`;
 // Client sessions of this database, other than ours; other kinds of backend never insert events.
 const otherClients = sql`pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()
   and backend_type = 'client backend'`;
-
-// postgres.js answers with the rows, PGlite with { rows }.
-const rowsOf = <T>(result: unknown): T[] =>
-  ((Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows) ?? []) as T[];
 
 /**
  * Takes the named cursor for `leaseMs`, or returns undefined while another pass holds it. The
