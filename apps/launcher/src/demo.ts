@@ -14,7 +14,10 @@ async function settled(db: Db, timeoutMs = 60_000): Promise<boolean> {
   const start = Date.now();
   let quiet = 0;
   while (Date.now() - start < timeoutMs) {
-    const [row] = await db.select({ n: count() }).from(schema.events).where(sql`${schema.events.status} = 'received'`);
+    const [row] = await db
+      .select({ n: count() })
+      .from(schema.events)
+      .where(sql`${schema.events.status} in ('received', 'enqueued')`);
     quiet = row?.n === 0 ? quiet + 1 : 0;
     if (quiet >= 10) return true;
     await new Promise((r) => setTimeout(r, 200));

@@ -109,7 +109,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     const [row] = await dbHandle.db
       .select({ n: sql<number>`count(*)::int` })
       .from(events)
-      .where(sql`${events.status} = 'received'`);
+      .where(sql`${events.status} in ('received', 'enqueued')`);
     let jobs = 0;
     for (const q of WORK_QUEUES) {
       const counts = await registry
