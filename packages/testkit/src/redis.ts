@@ -50,6 +50,8 @@ export interface RedisServer {
 export async function startRedisServer(opts: { dir?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  // A killed process keeps exitCode null and sets signalCode instead.
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const persistence = opts.dir
     ? ["--dir", opts.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
     : ["--save", "", "--appendonly", "no"];
@@ -57,6 +59,9 @@ export async function startRedisServer(opts: { dir?: string } = {}): Promise<Red
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
+      // Already up: a second server on the same port would fail to bind, yet take the handle that
+      // stop() kills, and the first would outlive the test.
+      if (running()) return;
       child = spawn(
         "redis-server",
         ["--port", String(port), "--bind", "127.0.0.1", "--maxmemory-policy", "noeviction", ...persistence],
@@ -80,7 +85,7 @@ export async function startRedisServer(opts: { dir?: string } = {}): Promise<Red
       throw new Error(`redis-server did not start on port ${port}`);
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      if (!child || !running()) return;
       const exited = once(child, "exit");
       child.kill("SIGKILL");
       await exited;
