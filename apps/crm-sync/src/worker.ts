@@ -12,8 +12,8 @@ export const crmSync = defineWorker("crm-sync", ({ db, config }) => {
         timeoutMs: config.PROVIDER_TIMEOUT_MS,
       })
     : localCrm(db);
-  const sync = (customerId: string, ctx: JobContext) =>
-    syncContact(db, crm, customerId, {
+  const sync = (customer: Parameters<typeof syncContact>[2], ctx: JobContext) =>
+    syncContact(db, crm, customer, {
       eventId: ctx.eventId,
       idempotencyKey: ctx.idempotencyKey("contact"),
       signal: ctx.signal,
@@ -25,8 +25,9 @@ export const crmSync = defineWorker("crm-sync", ({ db, config }) => {
   };
   return {
     "app.user.signed_up": async (e, ctx) => {
+      // The row its own transaction committed: no need to read it back.
       const customer = await recordSignup(db, ctx.eventId, e.data, new Date(ctx.envelope.receivedAt));
-      return sync(customer.id, ctx);
+      return sync(customer, ctx);
     },
     "switchyard.customer.changed": (p, ctx) => sync(p.customerId, ctx),
     "hubspot.contact.creation": noted,

@@ -1,22 +1,18 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
-import { deliveries, events } from "./schema.ts";
+import { deliveries, events, failures } from "./schema.ts";
 
 /**
  * Records an attempt and returns its number (1 for the first run, 2+ after a crash or retry), in
  * one round trip; `undefined` when (consumer, event) has completed: its effects must not run again.
+ * Plain SQL: the worker runs it for every job, and drizzle's builder cost more than the statement.
  */
 export async function startDelivery(db: Db, consumer: string, eventId: string): Promise<number | undefined> {
-  const [row] = await db
-    .insert(deliveries)
-    .values({ consumer, eventId })
-    .onConflictDoUpdate({
-      target: [deliveries.consumer, deliveries.eventId],
-      set: { attempts: sql`${deliveries.attempts} + 1` },
-      setWhere: sql`${deliveries.status} <> 'completed'`,
-    })
-    .returning({ attempts: deliveries.attempts });
-  return row?.attempts;
+  const result = await db.execute(sql`
+    insert into ${deliveries} as d (consumer, event_id) values (${consumer}, ${eventId})
+    on conflict (consumer, event_id) do update set attempts = d.attempts + 1 where d.status <> 'completed'
+    returning d.attempts`);
+  return rowsOf<{ attempts: number }>(result)[0]?.attempts;
 }
 
 /**
@@ -26,17 +22,26 @@ export async function startDelivery(db: Db, consumer: string, eventId: string): 
  * event is settled (inside one transaction each check would miss the other's uncommitted
  * completion). A crash in between leaves the job unfinished in BullMQ: its re-run finds the
  * delivery completed, and the worker settles the event then.
+ *
+ * `job` names the BullMQ job doing it: a failure parked for that job (a re-driven one that now
+ * succeeds) is resolved by the same statement, rather than by a round trip of its own per job.
  */
 export async function completeDelivery(
   db: Db,
   consumer: string,
   eventId: string,
   result: unknown,
+  job?: { queue: string; id: string },
 ): Promise<Settled | undefined> {
-  await db
-    .update(deliveries)
-    .set({ status: "completed", completedAt: new Date(), result: result ?? null })
-    .where(and(eq(deliveries.consumer, consumer), eq(deliveries.eventId, eventId)));
+  const resolved = job
+    ? sql`with resolved as (
+        update ${failures} set status = 'resolved', resolved_at = now(), updated_at = now()
+        where queue = ${job.queue} and job_id = ${job.id} and status in ('open', 'retrying'))`
+    : sql``;
+  await db.execute(sql`${resolved}
+    update ${deliveries} set status = 'completed', completed_at = now(),
+      result = ${result === undefined || result === null ? null : JSON.stringify(result)}::jsonb
+    where consumer = ${consumer} and event_id = ${eventId}`);
   return await settleEvent(db, eventId);
 }
 

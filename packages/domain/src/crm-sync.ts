@@ -5,7 +5,10 @@ import { type Customer, lockCustomer } from "./customers.ts";
 import { lifecycleStage } from "./lifecycle.ts";
 import { addTimeline } from "./timeline.ts";
 
-/** A signup creates (or finds) the customer Switchyard owns; the CRM is told afterwards. */
+/**
+ * A signup creates (or finds) the customer Switchyard owns; the CRM is told afterwards. Returns the
+ * customer as this transaction left it.
+ */
 export async function recordSignup(
   db: Db,
   eventId: string,
@@ -14,9 +17,10 @@ export async function recordSignup(
 ): Promise<Customer> {
   return db.transaction(async (txRaw) => {
     const tx = txRaw as unknown as Db;
-    const customer = await lockCustomer(tx, { externalId: signup.userId, email: signup.email });
+    let customer = await lockCustomer(tx, { externalId: signup.userId, email: signup.email });
     if (signup.name && !customer.name) {
       await tx.update(schema.customers).set({ name: signup.name }).where(eq(schema.customers.id, customer.id));
+      customer = { ...customer, name: signup.name };
     }
     await addTimeline(tx, {
       customerId: customer.id,
@@ -30,15 +34,19 @@ export async function recordSignup(
   });
 }
 
-/** Writes the customer's current state to the CRM: one contact per customer, by upsert. */
+/**
+ * Writes the customer's current state to the CRM: one contact per customer, by upsert. Given an
+ * id it reads the customer; given the row a step of the same job just wrote, it uses that.
+ */
 export async function syncContact(
   db: Db,
   crm: CrmAdapter,
-  customerId: string,
+  who: string | Customer,
   opts: { eventId: string; idempotencyKey: string; signal?: AbortSignal },
 ) {
-  const [customer] = await db.select().from(schema.customers).where(eq(schema.customers.id, customerId));
-  if (!customer) throw new PermanentError("invalid_payload", `customer ${customerId} does not exist`);
+  const customer =
+    typeof who === "string" ? (await db.select().from(schema.customers).where(eq(schema.customers.id, who)))[0] : who;
+  if (!customer) throw new PermanentError("invalid_payload", `customer ${String(who)} does not exist`);
   const stage = lifecycleStage(customer);
   const result = await crm.upsertContact(
     {

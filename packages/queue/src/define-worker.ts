@@ -99,8 +99,10 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     const logger = deps.logger.child({ queue: def.queue, job: job.name, eventId, requestId: envelope.data.requestId });
     const attempt = await startDelivery(deps.db, consumer, eventId);
     if (attempt === undefined) {
-      // The effect happened; make sure the event says so too.
+      // The effect happened; make sure the event says so too, and close a failure parked for a
+      // run that did the work but could not finish.
       settled(await settleEvent(deps.db, eventId));
+      await resolveFailure(deps.db, def.queue, String(job.id));
       logger.info("already delivered; skipping");
       return SKIPPED;
     }
@@ -128,7 +130,10 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     });
     try {
       const result = await Promise.race([handler(payload.data, ctx), deadline]);
-      settled(await completeDelivery(deps.db, consumer, eventId, result ?? null));
+      // A re-driven job that now succeeds closes its failure in the same statement.
+      settled(
+        await completeDelivery(deps.db, consumer, eventId, result ?? null, { queue: def.queue, id: String(job.id) }),
+      );
       logger.info("job completed", { attempt });
       return result;
     } finally {
@@ -141,8 +146,6 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     let outcome = "failed";
     try {
       const result = await run(job);
-      // A re-driven job that now succeeds closes its failure.
-      await resolveFailure(deps.db, def.queue, String(job.id));
       outcome = result === SKIPPED ? "skipped" : "completed";
       return result;
     } catch (err) {
