@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle, rowsOf } from "./client.ts";
 import { recordEvent } from "./events-repo.ts";
-import { completeDelivery, settleEvent, startDelivery } from "./ledger.ts";
+import { recordFailure } from "./failures-repo.ts";
+import { completeDelivery, failEvent, settleEvent, startDelivery } from "./ledger.ts";
 import { runMigrations } from "./migrate.ts";
 
 describe.each(["postgres", "pglite"] as const)("settling an event on %s", (driver) => {
@@ -41,6 +42,60 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     expect(settled).toEqual({ source: "app", receivedAt });
     // Settling again (a skipped re-delivery) reports nothing: the latency is observed once.
     expect(await settleEvent(handle.db, event.id)).toBeUndefined();
+  });
+
+  it("a failed event stays failed while a consumer is outstanding, and a re-driven completion settles it", async () => {
+    const { event } = await recordEvent(handle.db, {
+      source: "app",
+      sourceEventId: `ledger-failed-${driver}`,
+      type: "app.support.requested",
+      payload: {},
+      payloadHash: "h",
+      status: "received",
+      queues: ["support-context", "ai-triage"],
+      receivedAt: new Date(),
+    });
+    const status = async () =>
+      rowsOf<{ status: string }>(await handle.db.execute(sql`select status from events where id = ${event.id}`))[0]
+        ?.status;
+    for (const consumer of ["support-context/app.support.requested", "ai-triage/app.support.requested"]) {
+      await startDelivery(handle.db, consumer, event.id);
+    }
+    await recordFailure(handle.db, {
+      eventId: event.id,
+      queue: "ai-triage",
+      jobName: "app.support.requested",
+      jobId: `evt-${event.id}`,
+      reason: "llm_timeout",
+      attempts: 3,
+      lastError: "llm_timeout: no answer",
+      payload: {},
+    });
+    await failEvent(handle.db, event.id);
+    expect(await status()).toBe("failed");
+    // The other consumer finishing does not make it look done.
+    await completeDelivery(handle.db, "support-context/app.support.requested", event.id, null);
+    expect(await status()).toBe("failed");
+    // The re-driven job completes: processed, and its failure resolved by the same statement.
+    await completeDelivery(
+      handle.db,
+      "ai-triage/app.support.requested",
+      event.id,
+      { ok: true },
+      {
+        queue: "ai-triage",
+        id: `evt-${event.id}`,
+      },
+    );
+    expect(await status()).toBe("processed");
+    const [failure] = rowsOf<{ status: string; resolved_at: unknown }>(
+      await handle.db.execute(sql`select status, resolved_at from failures where event_id = ${event.id}`),
+    );
+    expect(failure?.status).toBe("resolved");
+    expect(failure?.resolved_at).not.toBeNull();
+    // Marking failed never reopens a finished event.
+    await failEvent(handle.db, event.id);
+    expect(await status()).toBe("processed");
   });
 
   it("settles every event exactly once when its consumers complete at the same moment", async () => {
