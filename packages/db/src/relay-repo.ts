@@ -99,10 +99,21 @@ export async function advanceRelayCursor(
 
 /**
  * Ends a pass that still holds its lease and, when the pass reached it, moves the cursor to the
- * horizon; never backwards, should the database's clock have stepped back.
+ * horizon; never backwards, should the database's clock have stepped back. `restart` instead sends
+ * the cursor back to the beginning, for a scan that goes round and round.
  */
-export async function releaseRelayPass(db: Db, name: string, pass: { lease: string; reached?: string }): Promise<void> {
+export async function releaseRelayPass(
+  db: Db,
+  name: string,
+  pass: { lease: string; reached?: string; restart?: boolean },
+): Promise<void> {
   const fenced = sql`where name = ${name} and claimed_until = ${at(pass.lease)}`;
+  if (pass.restart) {
+    await db.execute(
+      sql`update ${relayCursor} set claimed_until = null, checked_until = '-infinity', checked_id = ${NIL_UUID}::uuid ${fenced}`,
+    );
+    return;
+  }
   if (pass.reached === undefined) {
     await db.execute(sql`update ${relayCursor} set claimed_until = null ${fenced}`);
     return;

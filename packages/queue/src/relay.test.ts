@@ -3,6 +3,7 @@ import {
   advanceRelayCursor,
   claimRelayPass,
   createDb,
+  failEvent,
   recordEvent,
   recordEvents,
   releaseRelayPass,
@@ -108,6 +109,36 @@ describe("dispatcher and relay", () => {
     );
     await releaseRelayPass(fx.handle.db, "fence-test", { lease: stale.lease, reached: stale.horizon });
     expect(await claimRelayPass(fx.handle.db, "fence-test", { graceMs: 0, leaseMs: 60_000 })).toBeUndefined();
+  });
+
+  it("rechecks old rows round and round, re-adding jobs Redis lost after the first check, never a failed event's", async () => {
+    const rechecking = () =>
+      createRelay({
+        db: fx.handle.db,
+        dispatcher: dispatcher(),
+        logger,
+        intervalMs: 60_000,
+        graceMs: 0,
+        batchSize: 7,
+        recheckAfterMs: 0,
+      });
+    const crm = fx.registry.get("crm-sync");
+    const { event: lost } = await record("lost-later", ["crm-sync"]);
+    const { event: parked } = await record("parked-later", ["crm-sync"]);
+    await dispatcher().enqueueMany([lost, parked]);
+    await relay().runOnce(); // the first check: both jobs are in Redis, and the cursor passes them
+    // Redis then loses one job (a crash within its fsync window); the other event failed for good.
+    await crm.remove(`evt-${lost.id}`);
+    await crm.remove(`evt-${parked.id}`);
+    await failEvent(fx.handle.db, parked.id);
+    expect(await relay().runOnce()).toBe(0); // the first cursor never looks back
+    await rechecking().runOnce();
+    expect(await crm.getJob(`evt-${lost.id}`)).toBeDefined();
+    expect(await crm.getJob(`evt-${parked.id}`)).toBeUndefined();
+    // Having reached the end, the recheck starts over: lost again, found again.
+    await crm.remove(`evt-${lost.id}`);
+    await rechecking().runOnce();
+    expect(await crm.getJob(`evt-${lost.id}`)).toBeDefined();
   });
 
   it("does not move while a session it cannot see is connected", async () => {

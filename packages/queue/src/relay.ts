@@ -21,16 +21,26 @@ export interface RelayOptions {
   batchSize?: number;
   /** How long a pass holds the cursor without moving it before another relay may take over. */
   leaseMs?: number;
+  /**
+   * Rows still `received` this long after they were recorded are checked again, round and round,
+   * in case Redis lost their jobs after the first check (a crash within its fsync window, a
+   * failover, a flush).
+   */
+  recheckAfterMs?: number;
 }
 
 export interface Relay {
-  /** One pass; returns how many events it had to enqueue again. */
+  /** One pass, then a share of the recheck; returns how many events it had to enqueue again. */
   runOnce(): Promise<number>;
   start(): void;
   stop(): Promise<void>;
 }
 
 const CURSOR = "events";
+const RECHECK_CURSOR = "events-recheck";
+// Per pass: a large backlog of old rows is rechecked a share at a time, never all at once.
+const RECHECK_ROWS_PER_PASS = 2_000;
+const RECHECK_AFTER_MS = 15 * 60_000;
 // Full rows carry bodies of up to 1 MiB: read and add the missing ones this many at a time.
 const ENQUEUE_CHUNK = 64;
 const LAG_WARNING_MS = 60_000;
@@ -44,6 +54,7 @@ const LAG_WARNING_MS = 60_000;
 export function createRelay(opts: RelayOptions): Relay {
   const batchSize = opts.batchSize ?? 200;
   const leaseMs = opts.leaseMs ?? 60_000;
+  const recheckAfterMs = opts.recheckAfterMs ?? RECHECK_AFTER_MS;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -54,49 +65,76 @@ export function createRelay(opts: RelayOptions): Relay {
     }
   }
 
-  async function runOnce(): Promise<number> {
-    const pass = await claimRelayPass(opts.db, CURSOR, { graceMs: opts.graceMs, leaseMs });
-    if (!pass) return 0; // another relay is on it
-    let lease = pass.lease;
-    let from: RelayPosition = pass.from;
+  /**
+   * One pass over one cursor. The first walks every row once, up to the horizon, and leaves the
+   * cursor there. The recheck walks rows older than `recheckAfterMs` a share at a time and, at
+   * the end, starts over from the beginning.
+   */
+  async function pass(scan: { cursor: string; graceMs: number; maxRows: number; wrap: boolean }): Promise<number> {
+    const claimed = await claimRelayPass(opts.db, scan.cursor, { graceMs: scan.graceMs, leaseMs });
+    if (!claimed) return 0; // another relay is on it
+    let lease = claimed.lease;
+    let from: RelayPosition = claimed.from;
     let total = 0;
+    let scanned = 0;
     let reached = false;
     try {
-      if (!pass.sighted) {
+      if (!claimed.sighted) {
         // A transaction it cannot see could still commit rows behind the cursor: do not move it.
         throw new Error(
           "the relay cannot see every open transaction in this database (track_activities is off, or a session of another role is connected); run every Switchyard process as one role",
         );
       }
-      if (pass.lagMs > LAG_WARNING_MS) {
-        opts.logger.warn("relay held back by an old open transaction", { lagMs: Math.round(pass.lagMs) });
+      if (!scan.wrap && claimed.lagMs > LAG_WARNING_MS) {
+        opts.logger.warn("relay held back by an old open transaction", { lagMs: Math.round(claimed.lagMs) });
       }
       for (;;) {
         const started = performance.now();
-        const rows = await scanReceived(opts.db, { from, horizon: pass.horizon, limit: batchSize });
+        const rows = await scanReceived(opts.db, { from, horizon: claimed.horizon, limit: batchSize });
         const missing = await opts.dispatcher.withoutJobs(rows);
         await enqueueMissing(missing);
         total += missing.length;
+        scanned += rows.length;
         const last = rows.at(-1);
         if (!last || rows.length < batchSize) {
           reached = true;
           break;
         }
         from = { at: last.at, id: last.id };
-        const renewed = await advanceRelayCursor(opts.db, CURSOR, { lease, leaseMs, to: from });
+        const renewed = await advanceRelayCursor(opts.db, scan.cursor, { lease, leaseMs, to: from });
         if (!renewed) throw new Error("the relay pass outlived its lease; another pass took over");
         lease = renewed;
-        if (stopped) break;
+        if (stopped || scanned >= scan.maxRows) break;
         // Background work shares the process with requests: rest as long as the batch took, so a
         // long backlog never holds more than half of the event loop.
         await sleep(performance.now() - started);
       }
     } finally {
       // On a failure the cursor stays before the rows not yet checked, and the next pass resumes.
-      await releaseRelayPass(opts.db, CURSOR, { lease, ...(reached ? { reached: pass.horizon } : {}) }).catch(() => {});
-      if (total > 0) opts.logger.info("relay enqueued recorded events", { count: total });
+      const end = reached ? (scan.wrap ? { restart: true } : { reached: claimed.horizon }) : {};
+      await releaseRelayPass(opts.db, scan.cursor, { lease, ...end }).catch(() => {});
+      if (total > 0) {
+        opts.logger.info(
+          scan.wrap ? "relay re-enqueued events whose jobs Redis lost" : "relay enqueued recorded events",
+          {
+            count: total,
+          },
+        );
+      }
     }
     return total;
+  }
+
+  async function runOnce(): Promise<number> {
+    const first = await pass({ cursor: CURSOR, graceMs: opts.graceMs, maxRows: Number.POSITIVE_INFINITY, wrap: false });
+    if (stopped) return first;
+    const again = await pass({
+      cursor: RECHECK_CURSOR,
+      graceMs: recheckAfterMs,
+      maxRows: RECHECK_ROWS_PER_PASS,
+      wrap: true,
+    });
+    return first + again;
   }
 
   const tick = () => {
