@@ -20,11 +20,11 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     await testDb?.drop();
   });
 
-  it("reports the event (source, receipt time) to the one call that settles it, for the latency metric", async () => {
-    const receivedAt = new Date(Date.now() - 1_500);
-    const { event } = await recordEvent(handle.db, {
+  /** An event two consumers share: settled only when both have completed it. */
+  const supportEvent = (sourceEventId: string, receivedAt = new Date()) =>
+    recordEvent(handle.db, {
       source: "app",
-      sourceEventId: `ledger-${driver}`,
+      sourceEventId,
       type: "app.support.requested",
       payload: {},
       payloadHash: "h",
@@ -32,6 +32,10 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
       queues: ["support-context", "ai-triage"],
       receivedAt,
     });
+
+  it("reports the event (source, receipt time) to the one call that settles it, for the latency metric", async () => {
+    const receivedAt = new Date(Date.now() - 1_500);
+    const { event } = await supportEvent(`ledger-${driver}`, receivedAt);
     expect(await settleEvent(handle.db, event.id)).toBeUndefined();
     for (const consumer of ["support-context/app.support.requested", "ai-triage/app.support.requested"]) {
       await startDelivery(handle.db, consumer, event.id);
@@ -45,16 +49,7 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
   });
 
   it("a failed event stays failed while a consumer is outstanding, and a re-driven completion settles it", async () => {
-    const { event } = await recordEvent(handle.db, {
-      source: "app",
-      sourceEventId: `ledger-failed-${driver}`,
-      type: "app.support.requested",
-      payload: {},
-      payloadHash: "h",
-      status: "received",
-      queues: ["support-context", "ai-triage"],
-      receivedAt: new Date(),
-    });
+    const { event } = await supportEvent(`ledger-failed-${driver}`);
     const status = async () =>
       rowsOf<{ status: string }>(await handle.db.execute(sql`select status from events where id = ${event.id}`))[0]
         ?.status;
@@ -102,16 +97,7 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     const consumers = ["support-context/app.support.requested", "ai-triage/app.support.requested"];
     const settledCalls = await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
-        const { event } = await recordEvent(handle.db, {
-          source: "app",
-          sourceEventId: `race-${driver}-${i}`,
-          type: "app.support.requested",
-          payload: {},
-          payloadHash: "h",
-          status: "received",
-          queues: ["support-context", "ai-triage"],
-          receivedAt: new Date(),
-        });
+        const { event } = await supportEvent(`race-${driver}-${i}`);
         for (const consumer of consumers) await startDelivery(handle.db, consumer, event.id);
         const results = await Promise.all(consumers.map((c) => completeDelivery(handle.db, c, event.id, null)));
         return results.filter((r) => r !== undefined).length;
