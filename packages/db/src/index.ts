@@ -21,7 +21,7 @@ export {
   resolveFailure,
   searchFailures,
 } from "./failures-repo.ts";
-export { completeDelivery, failEvent, type Settled, settleEvent, startDelivery } from "./ledger.ts";
+export { completeDelivery, type Settled, settleEvent, startDelivery } from "./ledger.ts";
 export { runMigrations } from "./migrate.ts";
 export {
   advanceRelayCursor,

@@ -52,14 +52,14 @@ export interface Settled {
 }
 
 /**
- * An event becomes `processed` once every queue it was routed to has completed it, also from
- * `failed` (a re-driven job completed it). Idempotent, so a skipped re-delivery can call it again;
- * only the call that settles it gets the event back.
+ * An event becomes `processed` once every queue it was routed to has completed it.
+ * Idempotent, so a skipped re-delivery can call it again; only the call that settles it gets
+ * the event back.
  */
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
   const result = await db.execute(sql`
     update ${events} e set status = 'processed'
-    where e.id = ${eventId} and e.status in ('received', 'enqueued', 'failed')
+    where e.id = ${eventId} and e.status in ('received', 'enqueued')
       and not exists (
         select 1 from unnest(e.queues) q
         where not exists (
@@ -68,13 +68,4 @@ export async function settleEvent(db: Db, eventId: string): Promise<Settled | un
     returning e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
   const [row] = rowsOf<{ source: string; received_ms: number | string }>(result);
   return row ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) } : undefined;
-}
-
-/**
- * A job of this event failed for good (parked in a failure queue): the event is `failed`, not
- * left looking in flight. A re-driven run that completes it makes it `processed` (settleEvent).
- */
-export async function failEvent(db: Db, eventId: string): Promise<void> {
-  await db.execute(sql`
-    update ${events} set status = 'failed' where id = ${eventId} and status in ('received', 'enqueued')`);
 }

@@ -1,5 +1,5 @@
 import { redact, secretValues } from "@switchyard/config";
-import { failEvent, recordFailure } from "@switchyard/db";
+import { recordFailure } from "@switchyard/db";
 import { EventEnvelope, type ReasonCode, type WorkQueue } from "@switchyard/events";
 import type { Job } from "bullmq";
 import type { WorkerDeps } from "./define-worker.ts";
@@ -16,7 +16,7 @@ export interface ParkedFailure {
   payload: unknown;
 }
 
-/** Records the failure, parks a copy in its reason's queue, marks the event `failed`, then alerts. */
+/** Records the failure and parks a copy in its reason's queue, then alerts. */
 export async function routeFailure(
   deps: WorkerDeps,
   args: { queue: WorkQueue; job: Job; reason: ReasonCode; error: Error },
@@ -47,11 +47,5 @@ export async function routeFailure(
   };
   await deps.registry.failure(reason).add(`${queue}/${job.name}`, parked, { jobId: `${row.id}-${row.occurrences}` });
   deps.logger.warn("job failed for good; parked", { reason, queue, jobId: job.id, failureId: row.id });
-  if (row.eventId) {
-    // Parked is what matters; the status only reports it, so a failure here must not undo that.
-    await failEvent(deps.db, row.eventId).catch((err: unknown) =>
-      deps.logger.error("could not mark the event failed", { eventId: row.eventId, err }),
-    );
-  }
   await deps.alerter?.notify(reason, { queue, jobName: job.name, error: lastError });
 }
