@@ -71,10 +71,16 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
       id: `evt-${event.id}`,
     });
     expect((await failureOf())?.status).toBe("open");
-    await completeDelivery(handle.db, "ai-triage/app.support.requested", event.id, { ok: true }, {
-      queue: "ai-triage",
-      id: `evt-${event.id}`,
-    });
+    await completeDelivery(
+      handle.db,
+      "ai-triage/app.support.requested",
+      event.id,
+      { ok: true },
+      {
+        queue: "ai-triage",
+        id: `evt-${event.id}`,
+      },
+    );
     const failure = await failureOf();
     expect(failure?.status).toBe("resolved");
     expect(failure?.resolved_at).not.toBeNull();

@@ -1,7 +1,7 @@
 import { inArray, type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import type { EventRow } from "./events-repo.ts";
-import { events, relayCursor } from "./schema.ts";
+import { deliveries, events, failures, relayCursor } from "./schema.ts";
 
 /**
  * A position in (recorded_at, id) order. Times travel as microseconds since 1970 in a decimal
@@ -67,16 +67,29 @@ export async function claimRelayPass(
   };
 }
 
-/** The next `received` rows after `from` and before `horizon`, oldest first: ids and queues only. */
+/**
+ * The next `received` rows after `from` and before `horizon`, oldest first: ids and queues only.
+ * With `pending`, each row's queues leave out those whose delivery completed and those holding
+ * a failure an operator has not closed (open, retrying or discarded): the job under
+ * `<jobIdPrefix><event id>` is theirs to decide on, not the relay's to add again.
+ */
 export async function scanReceived(
   db: Db,
-  opts: { from: RelayPosition; horizon: string; limit: number },
+  opts: { from: RelayPosition; horizon: string; limit: number; pending?: { jobIdPrefix: string } },
 ): Promise<(RelayPosition & { queues: string[] })[]> {
+  const queues = opts.pending
+    ? sql`array(select q from unnest(e.queues) q
+        where not exists (select 1 from ${deliveries} d
+            where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed')
+          and not exists (select 1 from ${failures} f
+            where f.queue = q and f.job_id = ${opts.pending.jobIdPrefix} || e.id::text
+              and f.status in ('open', 'retrying', 'discarded')))`
+    : sql`e.queues`;
   const result = await db.execute(sql`
-    select id::text as id, ${micros(sql`recorded_at`)} as at, queues from ${events}
-    where status = 'received' and (recorded_at, id) > (${at(opts.from.at)}, ${opts.from.id}::uuid)
-      and recorded_at < ${at(opts.horizon)}
-    order by recorded_at, id limit ${opts.limit}`);
+    select e.id::text as id, ${micros(sql`e.recorded_at`)} as at, ${queues} as queues from ${events} e
+    where e.status = 'received' and (e.recorded_at, e.id) > (${at(opts.from.at)}, ${opts.from.id}::uuid)
+      and e.recorded_at < ${at(opts.horizon)}
+    order by e.recorded_at, e.id limit ${opts.limit}`);
   return rowsOf<RelayPosition & { queues: string[] }>(result);
 }
 

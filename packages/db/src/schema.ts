@@ -19,7 +19,9 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 /**
  * `received` until every routed worker finished it (`processed`). Whether its jobs reached Redis
  * is not written per row: the job ids in Redis say so, and the relay checks them once for every
- * row still `received` after the grace period. `enqueued` is only found on rows written before
+ * row still `received` after the grace period, then again, round and round, for rows still
+ * `received` 15 minutes on. A job parked as a failure leaves its event `received` (`failed` is
+ * not set today). `enqueued` is only found on rows written before
  * migration 0001 (which marked them so): workers still settle them, the relay leaves them alone.
  */
 export type EventStatus = "received" | "enqueued" | "rejected" | "processed" | "failed";

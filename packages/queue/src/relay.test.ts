@@ -2,12 +2,14 @@ import { createLogger } from "@switchyard/config";
 import {
   advanceRelayCursor,
   claimRelayPass,
+  completeDelivery,
   createDb,
-  failEvent,
   recordEvent,
   recordEvents,
+  recordFailure,
   releaseRelayPass,
   sql,
+  startDelivery,
 } from "@switchyard/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcher } from "./dispatch.ts";
@@ -111,7 +113,7 @@ describe("dispatcher and relay", () => {
     expect(await claimRelayPass(fx.handle.db, "fence-test", { graceMs: 0, leaseMs: 60_000 })).toBeUndefined();
   });
 
-  it("rechecks old rows round and round, re-adding jobs Redis lost after the first check, never a failed event's", async () => {
+  it("rechecks old rows round and round, re-adding jobs Redis lost, never a finished or parked one", async () => {
     const rechecking = () =>
       createRelay({
         db: fx.handle.db,
@@ -125,16 +127,29 @@ describe("dispatcher and relay", () => {
     const crm = fx.registry.get("crm-sync");
     const { event: lost } = await record("lost-later", ["crm-sync"]);
     const { event: parked } = await record("parked-later", ["crm-sync"]);
-    await dispatcher().enqueueMany([lost, parked]);
-    await relay().runOnce(); // the first check: both jobs are in Redis, and the cursor passes them
-    // Redis then loses one job (a crash within its fsync window); the other event failed for good.
-    await crm.remove(`evt-${lost.id}`);
-    await crm.remove(`evt-${parked.id}`);
-    await failEvent(fx.handle.db, parked.id);
+    const { event: done } = await record("done-later", ["crm-sync"]);
+    await dispatcher().enqueueMany([lost, parked, done]);
+    await relay().runOnce(); // the first check: every job is in Redis, and the cursor passes them
+    // Redis then loses all three jobs (a crash within its fsync window, say). One of them had
+    // failed for good and waits for an operator; another had already done its work.
+    for (const e of [lost, parked, done]) await crm.remove(`evt-${e.id}`);
+    await recordFailure(fx.handle.db, {
+      eventId: parked.id,
+      queue: "crm-sync",
+      jobName: parked.type,
+      jobId: `evt-${parked.id}`,
+      reason: "crm_timeout",
+      attempts: 3,
+      lastError: "crm_timeout: no answer",
+      payload: {},
+    });
+    await startDelivery(fx.handle.db, `crm-sync/${done.type}`, done.id);
+    await completeDelivery(fx.handle.db, `crm-sync/${done.type}`, done.id, null);
     expect(await relay().runOnce()).toBe(0); // the first cursor never looks back
     await rechecking().runOnce();
     expect(await crm.getJob(`evt-${lost.id}`)).toBeDefined();
     expect(await crm.getJob(`evt-${parked.id}`)).toBeUndefined();
+    expect(await crm.getJob(`evt-${done.id}`)).toBeUndefined();
     // Having reached the end, the recheck starts over: lost again, found again.
     await crm.remove(`evt-${lost.id}`);
     await rechecking().runOnce();

@@ -9,6 +9,7 @@ import {
   releaseRelayPass,
   scanReceived,
 } from "@switchyard/db";
+import { jobIdFor } from "@switchyard/events";
 import type { Dispatcher } from "./dispatch.ts";
 
 export interface RelayOptions {
@@ -90,7 +91,13 @@ export function createRelay(opts: RelayOptions): Relay {
       }
       for (;;) {
         const started = performance.now();
-        const rows = await scanReceived(opts.db, { from, horizon: claimed.horizon, limit: batchSize });
+        const rows = await scanReceived(opts.db, {
+          from,
+          horizon: claimed.horizon,
+          limit: batchSize,
+          // Going round again, skip what finished and what an operator holds: see scanReceived.
+          ...(scan.wrap ? { pending: { jobIdPrefix: jobIdFor("") } } : {}),
+        });
         const missing = await opts.dispatcher.withoutJobs(rows);
         await enqueueMissing(missing);
         total += missing.length;
