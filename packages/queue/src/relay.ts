@@ -71,7 +71,7 @@ export function createRelay(opts: RelayOptions): Relay {
    * cursor there. The recheck walks rows older than `recheckAfterMs` a share at a time and, at
    * the end, starts over from the beginning.
    */
-  async function pass(scan: { cursor: string; graceMs: number; maxRows: number; wrap: boolean }): Promise<number> {
+  async function pass(scan: { cursor: string; graceMs: number; maxRows: number; recheck: boolean }): Promise<number> {
     const claimed = await claimRelayPass(opts.db, scan.cursor, { graceMs: scan.graceMs, leaseMs });
     if (!claimed) return 0; // another relay is on it
     let lease = claimed.lease;
@@ -86,7 +86,7 @@ export function createRelay(opts: RelayOptions): Relay {
           "the relay cannot see every open transaction in this database (track_activities is off, or a session of another role is connected); run every Switchyard process as one role",
         );
       }
-      if (!scan.wrap && claimed.lagMs > LAG_WARNING_MS) {
+      if (!scan.recheck && claimed.lagMs > LAG_WARNING_MS) {
         opts.logger.warn("relay held back by an old open transaction", { lagMs: Math.round(claimed.lagMs) });
       }
       for (;;) {
@@ -96,7 +96,7 @@ export function createRelay(opts: RelayOptions): Relay {
           horizon: claimed.horizon,
           limit: batchSize,
           // Going round again, skip what finished and what an operator holds: see scanReceived.
-          ...(scan.wrap ? { pending: { jobIdPrefix: jobIdFor("") } } : {}),
+          ...(scan.recheck ? { pending: { jobIdPrefix: jobIdFor("") } } : {}),
         });
         const missing = await opts.dispatcher.withoutJobs(rows);
         await enqueueMissing(missing);
@@ -118,28 +118,29 @@ export function createRelay(opts: RelayOptions): Relay {
       }
     } finally {
       // On a failure the cursor stays before the rows not yet checked, and the next pass resumes.
-      const end = reached ? (scan.wrap ? { restart: true } : { reached: claimed.horizon }) : {};
+      const end = reached ? (scan.recheck ? { restart: true } : { reached: claimed.horizon }) : {};
       await releaseRelayPass(opts.db, scan.cursor, { lease, ...end }).catch(() => {});
       if (total > 0) {
-        opts.logger.info(
-          scan.wrap ? "relay re-enqueued events whose jobs Redis lost" : "relay enqueued recorded events",
-          {
-            count: total,
-          },
-        );
+        const what = scan.recheck ? "relay re-enqueued events whose jobs Redis lost" : "relay enqueued recorded events";
+        opts.logger.info(what, { count: total });
       }
     }
     return total;
   }
 
   async function runOnce(): Promise<number> {
-    const first = await pass({ cursor: CURSOR, graceMs: opts.graceMs, maxRows: Number.POSITIVE_INFINITY, wrap: false });
+    const first = await pass({
+      cursor: CURSOR,
+      graceMs: opts.graceMs,
+      maxRows: Number.POSITIVE_INFINITY,
+      recheck: false,
+    });
     if (stopped) return first;
     const again = await pass({
       cursor: RECHECK_CURSOR,
       graceMs: recheckAfterMs,
       maxRows: RECHECK_ROWS_PER_PASS,
-      wrap: true,
+      recheck: true,
     });
     return first + again;
   }
