@@ -45,6 +45,13 @@ export async function completeDelivery(
   return await settleEvent(db, eventId);
 }
 
+/**
+ * Queue `q` has completed event `e` (aliases of the statement it goes into): the worker records
+ * its delivery under the consumer `<queue>/<type>`.
+ */
+export const queueCompleted = sql`exists (select 1 from ${deliveries} d
+  where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed')`;
+
 /** An event this call turned `processed`: when it was received, for the end-to-end latency. */
 export interface Settled {
   source: string;
@@ -60,11 +67,7 @@ export async function settleEvent(db: Db, eventId: string): Promise<Settled | un
   const result = await db.execute(sql`
     update ${events} e set status = 'processed'
     where e.id = ${eventId} and e.status in ('received', 'enqueued')
-      and not exists (
-        select 1 from unnest(e.queues) q
-        where not exists (
-          select 1 from ${deliveries} d
-          where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed'))
+      and not exists (select 1 from unnest(e.queues) q where not ${queueCompleted})
     returning e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
   const [row] = rowsOf<{ source: string; received_ms: number | string }>(result);
   return row ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) } : undefined;

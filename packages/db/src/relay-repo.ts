@@ -1,7 +1,8 @@
 import { inArray, type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import type { EventRow } from "./events-repo.ts";
-import { deliveries, events, failures, relayCursor } from "./schema.ts";
+import { queueCompleted } from "./ledger.ts";
+import { events, failures, relayCursor } from "./schema.ts";
 
 /**
  * A position in (recorded_at, id) order. Times travel as microseconds since 1970 in a decimal
@@ -79,8 +80,7 @@ export async function scanReceived(
 ): Promise<(RelayPosition & { queues: string[] })[]> {
   const queues = opts.pending
     ? sql`array(select q from unnest(e.queues) q
-        where not exists (select 1 from ${deliveries} d
-            where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed')
+        where not ${queueCompleted}
           and not exists (select 1 from ${failures} f
             where f.queue = q and f.job_id = ${opts.pending.jobIdPrefix} || e.id::text
               and f.status in ('open', 'retrying', 'discarded')))`
