@@ -255,7 +255,7 @@ const table = `| measure | result |
 | one crm-sync worker process | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
 
-Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop node:http generator with evenly spaced requests for the fixed rates); ${r.machine.at}.
+Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop generator on plain sockets, with evenly spaced requests signed before the clock starts, for the fixed rates); ${r.machine.at}.
 `;
 const out = root("bench/results");
 mkdirSync(out, { recursive: true });
