@@ -44,13 +44,18 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
       // The job id is derived from the event id, so a repeat add (relay, retry) is a no-op.
       await withTimeout(
         Promise.all(
-          [...byQueue].map(([queue, queued]) =>
-            opts.registry
-              .get(queue)
-              .addBulk(
-                queued.map((row) => ({ name: row.type, data: envelopeOf(row), opts: { jobId: jobIdFor(row.id) } })),
-              ),
-          ),
+          [...byQueue].map(([name, queued]) => {
+            const queue = opts.registry.get(name);
+            const jobs = queued.map((row) => ({
+              name: row.type,
+              data: envelopeOf(row),
+              opts: { jobId: jobIdFor(row.id) },
+            }));
+            // A lone job skips the pipeline addBulk builds: ioredis copies every loaded script
+            // onto each new pipeline, and at a steady rate most batches hold one event.
+            const [job] = jobs;
+            return job && jobs.length === 1 ? queue.add(job.name, job.data, job.opts) : queue.addBulk(jobs);
+          }),
         ),
         timeoutMs,
         "enqueue",
