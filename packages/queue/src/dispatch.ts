@@ -76,8 +76,13 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
         .map((queue) => ({ id: row.id, key: opts.registry.get(queue).toKey(jobIdFor(row.id)) })),
     );
     if (checks.length === 0) return [];
+    const redis = opts.registry.connection;
+    // One EXISTS over every key counts the jobs present: when all are (the usual case), that is
+    // the whole answer. Only a shortfall needs a reply per key to say which.
+    const present = await withTimeout(redis.exists(...checks.map(({ key }) => key)), timeoutMs, "job check");
+    if (present === checks.length) return [];
     const replies = await withTimeout(
-      opts.registry.connection.pipeline(checks.map(({ key }) => ["exists", key])).exec(),
+      redis.pipeline(checks.map(({ key }) => ["exists", key])).exec(),
       timeoutMs,
       "job check",
     );
