@@ -184,8 +184,8 @@ try {
   results.ingest = {
     switchyard,
     baseline,
-    // Each round runs ingest and then the baseline back to back, so a round's ratio is the least
-    // touched by the machine's drift; the median of those is the figure.
+    // Each round runs ingest and the baseline back to back (in turns at going first), so a round's
+    // ratio is the least touched by the machine's drift; the median of those is the figure.
     ratio: median(roundRatios, (x) => x),
     roundRatios,
     at1000: median(rounds.at1000, (r) => r.p99),

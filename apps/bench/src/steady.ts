@@ -46,10 +46,10 @@ function serialize(target: URL, { body, headers }: Made): Buffer {
 class ResponseReader {
   private buf: Buffer = Buffer.alloc(0);
 
-  /** Feeds bytes; returns the status of each response they complete. */
-  push(chunk: Buffer): number[] {
+  /** Feeds bytes; returns each response they complete, and whether the server closes after it. */
+  push(chunk: Buffer): { status: number; close: boolean }[] {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    const done: number[] = [];
+    const done: { status: number; close: boolean }[] = [];
     for (;;) {
       const end = this.buf.indexOf("\r\n\r\n");
       if (end < 0) return done;
@@ -65,7 +65,8 @@ class ResponseReader {
       } else size = end + 4;
       if (this.buf.length < size) return done;
       this.buf = this.buf.subarray(size);
-      done.push(status);
+      // An interim response (100 Continue, 103 Early Hints) precedes the real one.
+      if (status < 100 || status >= 200) done.push({ status, close: /\r\nconnection:\s*close/i.test(head) });
     }
   }
 }
@@ -90,12 +91,22 @@ export async function steadyLoad(
   // outstanding requests they wait here, and the wait counts as latency.
   const due: number[] = [];
   let next = 0;
-  type Conn = { socket: net.Socket; reader: ResponseReader; intended: number | undefined; sentAt: number };
+  type Conn = {
+    socket: net.Socket;
+    reader: ResponseReader;
+    /** Intended send time of the request it is waiting on. */
+    intended: number | undefined;
+    /** On the idle list. */
+    idle: boolean;
+    connected: boolean;
+  };
   const idle: Conn[] = [];
   const conns = new Set<Conn>();
+  let running = true;
 
-  const finish = (conn: Conn, status: number | undefined) => {
-    if (conn.intended === undefined) return;
+  /** Closes out the connection's request, if it has one; false when it had none. */
+  const finish = (conn: Conn, status: number | undefined): boolean => {
+    if (conn.intended === undefined) return false;
     last = performance.now();
     if (status === undefined) errors++;
     else {
@@ -105,41 +116,48 @@ export async function steadyLoad(
     }
     conn.intended = undefined;
     settled++;
+    return true;
   };
 
   const send = (conn: Conn) => {
     const intended = due.shift();
     if (intended === undefined) {
-      idle.push(conn);
+      if (!conn.idle) idle.push(conn);
+      conn.idle = true;
       return;
     }
+    conn.idle = false;
     conn.intended = intended;
-    conn.sentAt = performance.now();
     conn.socket.write(requests[next++] as Buffer);
   };
 
   const open = (): Conn => {
     const socket = net.connect({ host: target.hostname, port: Number(target.port), noDelay: true });
-    const conn: Conn = { socket, reader: new ResponseReader(), intended: undefined, sentAt: 0 };
+    const conn: Conn = { socket, reader: new ResponseReader(), intended: undefined, idle: false, connected: false };
     conns.add(conn);
+    socket.once("connect", () => {
+      conn.connected = true;
+    });
     socket.on("data", (chunk: Buffer) => {
-      for (const status of conn.reader.push(chunk)) {
-        finish(conn, status);
-        send(conn);
+      for (const { status, close } of conn.reader.push(chunk)) {
+        // A response to nothing asked (a 408 on an idle socket, say): this socket is out of step.
+        if (!finish(conn, status) || close) return void socket.destroy();
+        if (running) send(conn);
       }
     });
-    // A request lost with its socket is an error; a fresh socket takes the connection's place.
+    // A request lost with its socket is an error; a fresh socket takes the connection's place,
+    // after a pause if this one never connected, so a refusing server is not hammered.
     socket.on("close", () => {
       conns.delete(conn);
-      const i = idle.indexOf(conn);
-      if (i >= 0) idle.splice(i, 1);
+      if (conn.idle) idle.splice(idle.indexOf(conn), 1);
+      conn.idle = false;
       finish(conn, undefined);
-      if (next < count) send(open());
+      if (running) setTimeout(() => running && send(open()), conn.connected ? 0 : 50);
     });
     socket.on("error", () => {});
     return conn;
   };
-  for (let i = 0; i < connections; i++) idle.push(open());
+  for (let i = 0; i < connections; i++) open();
   // A client with kept-alive connections has them open already: connecting is not the server's
   // latency, and 64 handshakes at once would land on the first requests of the run.
   await Promise.all(
@@ -151,23 +169,34 @@ export async function steadyLoad(
         }),
     ),
   );
+  for (const conn of conns) send(conn); // nothing is due yet: each goes idle
 
   const start = performance.now();
   await new Promise<void>((resolve) => {
     // Every ~1 ms: queue each request whose intended time (start + i / rate) has passed, hand them
-    // to idle connections, and give up on any outstanding past the timeout.
+    // to idle connections, and give up on any request (sent or still waiting for a connection)
+    // older than the timeout.
     let queued = 0;
     const tick = () => {
       const now = performance.now();
       const upTo = Math.min(count, Math.floor(((now - start) * rate) / 1000) + 1);
       while (queued < upTo) due.push(start + (queued++ * 1000) / rate);
+      while (due.length > 0 && now - (due[0] as number) > timeoutMs) {
+        due.shift();
+        next++; // its bytes are never sent
+        errors++;
+        settled++;
+      }
       while (due.length > 0 && idle.length > 0) send(idle.pop() as Conn);
-      for (const conn of conns) if (conn.intended !== undefined && now - conn.sentAt > timeoutMs) conn.socket.destroy();
+      for (const conn of conns) {
+        if (conn.intended !== undefined && now - conn.intended > timeoutMs) conn.socket.destroy();
+      }
       if (settled < count) setTimeout(tick, 1);
       else resolve();
     };
     tick();
   });
+  running = false;
   for (const conn of conns) conn.socket.destroy();
 
   latencies.sort((a, b) => a - b);
