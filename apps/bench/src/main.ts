@@ -158,22 +158,30 @@ try {
   // A run leaves Postgres with work to catch up on (WAL, dirty pages, autovacuum), and ingest's
   // relay with rows to check; it lands on whatever runs next. So the two take turns at going
   // first, and the fixed-rate runs start after a pause.
+  async function inTurns<T>(i: number, ingestRun: () => Promise<T>, baselineRun: () => Promise<T>) {
+    if (i % 2 === 0) {
+      const first = await ingestRun();
+      return [first, await baselineRun()] as const;
+    }
+    const first = await baselineRun();
+    return [await ingestRun(), first] as const;
+  }
   for (let i = 0; i < ROUNDS; i++) {
-    if (i % 2 === 0) {
-      rounds.switchyard.push(await saturate(webhookUrl));
-      rounds.baseline.push(await saturate(baselineUrl));
-    } else {
-      rounds.baseline.push(await saturate(baselineUrl));
-      rounds.switchyard.push(await saturate(webhookUrl));
-    }
+    const [ingestSat, baselineSat] = await inTurns(
+      i,
+      () => saturate(webhookUrl),
+      () => saturate(baselineUrl),
+    );
+    rounds.switchyard.push(ingestSat);
+    rounds.baseline.push(baselineSat);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    if (i % 2 === 0) {
-      rounds.at1000.push(await steady(webhookUrl));
-      rounds.baselineAt1000.push(await steady(baselineUrl));
-    } else {
-      rounds.baselineAt1000.push(await steady(baselineUrl));
-      rounds.at1000.push(await steady(webhookUrl));
-    }
+    const [ingestSteady, baselineSteady] = await inTurns(
+      i,
+      () => steady(webhookUrl),
+      () => steady(baselineUrl),
+    );
+    rounds.at1000.push(ingestSteady);
+    rounds.baselineAt1000.push(baselineSteady);
   }
   await stop(baselineProc.child);
   const roundRatios = rounds.switchyard.map((r, i) =>
