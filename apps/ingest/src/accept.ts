@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "@switchyard/config";
-import type { EventRow } from "@switchyard/db";
 import { normalizeType, routeFor } from "@switchyard/events";
-import { QueueUnavailableError } from "@switchyard/queue";
 import { ApiError } from "./errors.ts";
 import type { Parsed } from "./parse.ts";
 import type { Pipeline } from "./pipeline.ts";
@@ -35,7 +33,7 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
   const receivedAt = new Date(ctx.receivedAt);
   if (!parsed.ok) {
     const hash = sha256(ctx.body);
-    await ctx.pipeline.record({
+    await ctx.pipeline.submit({
       source: ctx.source,
       // Its own namespace: a corrected retry under the same id must still be accepted.
       sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${hash}`}`,
@@ -52,13 +50,14 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
     throw new ApiError("invalid_payload", parsed.message);
   }
 
-  // Recorded together: the pipeline turns a batch (HubSpot sends several) into one insert.
+  // Submitted together: the pipeline turns a batch (HubSpot sends several) into one insert and one
+  // bulk add.
   const recorded = await Promise.all(
     parsed.events.map(async (incoming) => {
       const type = normalizeType(ctx.source, incoming.type);
       const queues = [...routeFor(type)];
       const payloadHash = sha256(JSON.stringify(incoming.payload));
-      const result = await ctx.pipeline.record({
+      const result = await ctx.pipeline.submit({
         source: ctx.source,
         sourceEventId: incoming.sourceEventId,
         type,
@@ -74,7 +73,6 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
     }),
   );
   const results: AcceptedEvent[] = [];
-  const toDispatch: EventRow[] = [];
   for (const { duplicate, event, type, payloadHash } of recorded) {
     if (duplicate) {
       if (event.status === "rejected")
@@ -82,18 +80,14 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
       if (ctx.strictIdempotency && event.payloadHash !== payloadHash) {
         throw new ApiError("idempotency_conflict", "this Idempotency-Key was already used with a different body");
       }
-    } else if (event.status === "received") {
-      toDispatch.push(event);
     }
     results.push({ eventId: event.id, status: duplicate ? "duplicate" : "accepted", type, queues: event.queues });
   }
 
-  try {
-    await Promise.all(toDispatch.map((row) => ctx.pipeline.dispatch(row)));
-  } catch (err) {
-    if (!(err instanceof QueueUnavailableError)) throw err;
+  const queueError = recorded.find((r) => r.queueError)?.queueError;
+  if (queueError) {
     // The row stays `received`: the relay enqueues it once Redis is back, so nothing is lost.
-    ctx.logger.error("queue unavailable; event kept for the relay", { requestId: ctx.requestId, err });
+    ctx.logger.error("queue unavailable; event kept for the relay", { requestId: ctx.requestId, err: queueError });
     throw new ApiError("queue_unavailable", "event recorded but the queue is unavailable; retry later", {
       "retry-after": RETRY_AFTER_SECONDS,
     });

@@ -1,18 +1,23 @@
-import { type Db, type EventRow, type NewEvent, type RecordResult, recordEvents } from "@switchyard/db";
-import type { Dispatcher } from "@switchyard/queue";
+import { type Db, type NewEvent, type RecordResult, recordEvents } from "@switchyard/db";
+import { type Dispatcher, QueueUnavailableError } from "@switchyard/queue";
 import { coalesce } from "./coalesce.ts";
+
+/**
+ * A recorded event; `queueError` when it was new and routed but its jobs could not be added. Its
+ * row then stays `received` for the relay (nothing is written back on success either).
+ */
+export type Submitted = RecordResult & { queueError?: QueueUnavailableError };
 
 /** Record and enqueue, shared by every request in flight: see coalesce(). */
 export interface Pipeline {
-  record(event: NewEvent): Promise<RecordResult>;
-  /** Resolves once the event's jobs are in Redis (nothing is written back: see the relay). */
-  dispatch(row: EventRow): Promise<void>;
+  /** Records the event and, when it is new and routed, resolves once its jobs are in Redis. */
+  submit(event: NewEvent): Promise<Submitted>;
 }
 
 // Bodies may reach 1 MiB each: this caps one statement's parameter at 64 MiB. Under load a turn
 // of the event loop gathers far fewer.
 const MAX_BATCH = 64;
-// Batches in flight per stage: the inserts stay well within the default pool of 10 connections.
+// Batches in flight: the inserts stay well within the default pool of 10 connections.
 const MAX_IN_FLIGHT = 3;
 
 /**
@@ -30,19 +35,26 @@ function refusedData(err: unknown): boolean {
 }
 
 export function createPipeline(deps: { db: Db; dispatcher: Dispatcher }): Pipeline {
-  const enqueue = coalesce(
-    async (rows: EventRow[]) => {
-      await deps.dispatcher.enqueueMany(rows);
-      return rows.map(() => undefined);
-    },
-    { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT },
-  );
+  // One pass per batch: the bulk add goes out as soon as the insert returns, rather than after
+  // every request has resumed and asked again, which was one more turn of a busy event loop.
+  async function recordAndEnqueue(events: NewEvent[]): Promise<Submitted[]> {
+    const results = await recordEvents(deps.db, events);
+    const fresh = results.filter((r) => !r.duplicate && r.event.status === "received").map((r) => r.event);
+    if (fresh.length === 0) return results;
+    try {
+      await deps.dispatcher.enqueueMany(fresh);
+      return results;
+    } catch (err) {
+      if (!(err instanceof QueueUnavailableError)) throw err;
+      const failed = new Set(fresh);
+      return results.map((r) => (failed.has(r.event) ? { ...r, queueError: err } : r));
+    }
+  }
   return {
-    record: coalesce((events: NewEvent[]) => recordEvents(deps.db, events), {
+    submit: coalesce(recordAndEnqueue, {
       maxBatch: MAX_BATCH,
       maxInFlight: MAX_IN_FLIGHT,
       isolateFailures: refusedData,
     }),
-    dispatch: enqueue,
   };
 }
