@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Logger } from "@switchyard/config";
 import { normalizeType, routeFor } from "@switchyard/events";
 import { ApiError } from "./errors.ts";
@@ -26,7 +26,8 @@ export interface AcceptedEvent {
 
 export const RETRY_AFTER_SECONDS = "5";
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+// The one-shot form: every event is hashed, and it skips building a Hash object for each.
+const sha256 = (text: string) => hash("sha256", text, "hex");
 
 /** Record once, route, enqueue. Nothing here runs before the request was authenticated. */
 export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<AcceptedEvent[]> {
