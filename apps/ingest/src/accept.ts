@@ -33,13 +33,13 @@ const sha256 = (text: string) => hash("sha256", text, "hex");
 export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<AcceptedEvent[]> {
   const receivedAt = new Date(ctx.receivedAt);
   if (!parsed.ok) {
-    const hash = sha256(ctx.body);
+    const bodyHash = sha256(ctx.body);
     await ctx.pipeline.submit({
       source: ctx.source,
       // Its own namespace: a corrected retry under the same id must still be accepted.
-      sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${hash}`}`,
+      sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${bodyHash}`}`,
       type: `${ctx.source}.invalid`,
-      payloadHash: hash,
+      payloadHash: bodyHash,
       rawBody: storableText(ctx.body),
       status: "rejected",
       reason: "invalid_payload",
