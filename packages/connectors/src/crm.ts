@@ -1,4 +1,4 @@
-import { type Db, eq, schema, sql } from "@switchyard/db";
+import { type Db, eq, rowsOf, schema, sql } from "@switchyard/db";
 
 export type LifecycleStage = "lead" | "customer" | "past_due" | "churned";
 
@@ -34,31 +34,19 @@ export function localCrm(db: Db): CrmAdapter {
   return {
     name: "local",
     async upsertContact(input) {
-      const values = {
-        customerId: input.customerId,
-        email: input.email,
-        externalId: input.externalId,
-        lifecycleStage: input.lifecycleStage,
-        plan: input.plan,
-      };
-      const [written] = await db
-        .insert(crmContacts)
-        .values(values)
-        .onConflictDoUpdate({
-          target: crmContacts.customerId,
-          set: {
-            email: values.email,
-            externalId: values.externalId,
-            lifecycleStage: values.lifecycleStage,
-            plan: values.plan,
-            writes: sql`${crmContacts.writes} + 1`,
-            updatedAt: new Date(),
-          },
-          // An identical write changes nothing, so repeats leave no trace.
-          setWhere: sql`(${crmContacts.email}, ${crmContacts.externalId}, ${crmContacts.lifecycleStage}, ${crmContacts.plan})
-            is distinct from (excluded.email, excluded.external_id, excluded.lifecycle_stage, excluded.plan)`,
-        })
-        .returning({ id: crmContacts.id, writes: crmContacts.writes });
+      // Plain SQL: crm-sync runs it for every job, and drizzle's upsert builder cost more than
+      // the statement. An identical write changes nothing, so repeats leave no trace.
+      const result = await db.execute(sql`
+        insert into ${crmContacts} as c (customer_id, email, external_id, lifecycle_stage, plan)
+        values (${input.customerId}::text::uuid, ${input.email}, ${input.externalId}, ${input.lifecycleStage},
+          ${input.plan})
+        on conflict (customer_id) do update set email = excluded.email, external_id = excluded.external_id,
+          lifecycle_stage = excluded.lifecycle_stage, plan = excluded.plan, writes = c.writes + 1,
+          updated_at = now()
+        where (c.email, c.external_id, c.lifecycle_stage, c.plan)
+          is distinct from (excluded.email, excluded.external_id, excluded.lifecycle_stage, excluded.plan)
+        returning c.id::text as id, c.writes`);
+      const [written] = rowsOf<{ id: string; writes: number }>(result);
       if (written) return { contactId: written.id, created: written.writes === 1, changed: true };
       const [existing] = await db
         .select({ id: crmContacts.id })

@@ -1,6 +1,6 @@
 export { and, asc, count, desc, eq, gt, gte, inArray, isNull, like, lt, lte, or, sql } from "drizzle-orm";
 export { type AuditEntry, listAudit, writeAudit } from "./audit-repo.ts";
-export { createDb, type Db, type DbHandle, type DbOptions, type Schema } from "./client.ts";
+export { createDb, type Db, type DbHandle, type DbOptions, rowsOf, type Schema } from "./client.ts";
 export {
   type EventRow,
   getEvent,

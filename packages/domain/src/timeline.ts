@@ -1,4 +1,4 @@
-import { asc, type Db, eq, schema, type TimelineKind } from "@switchyard/db";
+import { asc, type Db, eq, schema, sql, type TimelineKind } from "@switchyard/db";
 import { type Customer, findCustomer } from "./customers.ts";
 
 export interface TimelineEntry {
@@ -13,18 +13,15 @@ export interface TimelineEntry {
 }
 
 export async function addTimeline(db: Db, entry: TimelineEntry): Promise<void> {
-  await db
-    .insert(schema.customerTimeline)
-    .values({
-      customerId: entry.customerId,
-      kind: entry.kind,
-      summary: entry.summary,
-      eventId: entry.eventId ?? null,
-      at: entry.at ?? new Date(),
-      details: entry.details ?? null,
-      dedupeKey: entry.dedupeKey,
-    })
-    .onConflictDoNothing({ target: schema.customerTimeline.dedupeKey });
+  // Plain SQL: workers write a line or two per job, and drizzle's insert builder cost several
+  // times what the statement itself did. Text casts keep the values as sent on either driver.
+  const details = entry.details === undefined || entry.details === null ? null : JSON.stringify(entry.details);
+  await db.execute(sql`
+    insert into ${schema.customerTimeline} (customer_id, at, kind, summary, event_id, details, dedupe_key)
+    values (${entry.customerId}::text::uuid, ${(entry.at ?? new Date()).toISOString()}::text::timestamptz,
+      ${entry.kind}, ${entry.summary}, ${entry.eventId ?? null}::text::uuid, ${details}::text::jsonb,
+      ${entry.dedupeKey})
+    on conflict (dedupe_key) do nothing`);
 }
 
 export interface CustomerStory {
