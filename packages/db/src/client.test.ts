@@ -32,6 +32,19 @@ describe("the Postgres client", () => {
     expect(statements).toHaveLength(1);
   });
 
+  it("plans every execution afresh, so no plan made while a table was empty is kept as it grows", async () => {
+    for (let i = 0; i < 8; i++)
+      await handle.db
+        .select()
+        .from(events)
+        .where(eq(events.sourceEventId, `probe-${i}`));
+    const [plans] = await rows<{ generic: number; custom: number }>(sql`
+      select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements
+      where statement like '%"events"."source_event_id" = $1%'`);
+    // Postgres's default switches to one generic plan after the fifth execution.
+    expect(plans).toEqual({ generic: 0, custom: 8 });
+  });
+
   it("prepares inside transactions too, and still commits and rolls back", async () => {
     await handle.db.transaction(async (tx) => {
       await tx.select().from(events).where(eq(events.type, "tx.probe"));
