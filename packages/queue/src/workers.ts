@@ -89,7 +89,11 @@ export async function runWorkerMain(config: Config, def: WorkerDefinition<WorkQu
     );
     process.exit(78);
   }
-  const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_MAX });
+  const dbHandle = await createDb({
+    databaseUrl: config.DATABASE_URL,
+    maxConnections: config.DATABASE_POOL_MAX,
+    planEveryExecution: true,
+  });
   const workers = await startWorkers([def], { config, logger, dbHandle });
   const publisher = publishProcessMetrics(config, logger);
   logger.info("worker started", { queue: def.queue, concurrency: config.WORKER_CONCURRENCY });
