@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type DbHandle } from "./client.ts";
+import { createDb, type DbHandle, rowsOf } from "./client.ts";
 import { runMigrations } from "./migrate.ts";
 import { events } from "./schema.ts";
 
@@ -41,13 +41,10 @@ describe("the Postgres client", () => {
             .select()
             .from(events)
             .where(eq(events.sourceEventId, `${probe}-${i}`));
-        const [row] = (await db.execute(sql`
+        const result = await db.execute(sql`
           select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements
-          where statement like '%"events"."source_event_id" = $1%'`)) as unknown as {
-          generic: number;
-          custom: number;
-        }[];
-        return row;
+          where statement like '%"events"."source_event_id" = $1%'`);
+        return rowsOf<{ generic: number; custom: number }>(result)[0];
       };
       expect(await plans(worker.db, "worker")).toEqual({ generic: 0, custom: 8 });
       // Postgres's default, kept for ingest: one generic plan after the fifth execution.
