@@ -51,8 +51,8 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
               data: envelopeOf(row),
               opts: { jobId: jobIdFor(row.id) },
             }));
-            // A lone job skips the pipeline addBulk builds: ioredis copies every loaded script
-            // onto each new pipeline, and at a steady rate most batches hold one event.
+            // A lone job skips the pipeline addBulk builds and its bookkeeping: at a steady
+            // rate most batches hold one event.
             const [job] = jobs;
             return job && jobs.length === 1 ? queue.add(job.name, job.data, job.opts) : queue.addBulk(jobs);
           }),

@@ -1,0 +1,47 @@
+import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedis } from "./redis.ts";
+
+// patches/ioredis@6.0.0.patch: a pipeline finds its client's scripts on a shared prototype
+// instead of copying all of them onto itself.
+describe("ioredis pipelines (patched)", () => {
+  const prefix = uniquePrefix("redis-pipeline");
+  let redis: Redis;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    redis = createRedis(TEST_REDIS_URL, "producer");
+    queue = new Queue("pipeline-test", { connection: redis, prefix });
+    await queue.add("first", {}, { jobId: "first" });
+  });
+  afterAll(async () => {
+    await queue.close();
+    redis.disconnect();
+    await deleteKeysWithPrefix(prefix);
+  });
+
+  it("carries BullMQ's scripts without copying them onto each pipeline", async () => {
+    const scripts = Object.keys((redis as unknown as { scriptsSet: object }).scriptsSet);
+    expect(scripts.length).toBeGreaterThan(10);
+    const pipeline = redis.pipeline() as unknown as Record<string, unknown>;
+    expect(Object.keys(pipeline).filter((key) => scripts.includes(key))).toEqual([]);
+    for (const name of scripts) expect(typeof pipeline[name]).toBe("function");
+
+    await queue.addBulk([
+      { name: "a", data: {}, opts: { jobId: "a" } },
+      { name: "b", data: {}, opts: { jobId: "b" } },
+      { name: "a again", data: {}, opts: { jobId: "a" } },
+    ]);
+    expect(await queue.getJobCounts("wait")).toEqual({ wait: 3 });
+  });
+
+  it("gives a pipeline the scripts defined after the last one was made", async () => {
+    redis.pipeline();
+    redis.defineCommand("echoArgument", { numberOfKeys: 0, lua: "return ARGV[1]" });
+    const pipeline = redis.pipeline() as unknown as { echoArgument(arg: string): void; exec(): Promise<unknown> };
+    pipeline.echoArgument("hello");
+    expect(await pipeline.exec()).toEqual([[null, "hello"]]);
+  });
+});
