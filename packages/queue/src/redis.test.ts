@@ -37,6 +37,25 @@ describe("ioredis pipelines (patched)", () => {
     expect(await queue.getJobCounts("wait")).toEqual({ wait: 3 });
   });
 
+  it("reaches a script method replaced on the client after a pipeline was made, as a spy would", async () => {
+    redis.pipeline();
+    const client = redis as unknown as Record<string, unknown>;
+    const [name] = Object.keys((redis as unknown as { scriptsSet: object }).scriptsSet);
+    if (!name) throw new Error("no scripts loaded");
+    const original = client[name];
+    const spy = () => "spied";
+    client[name] = spy;
+    try {
+      expect((redis.pipeline() as unknown as Record<string, unknown>)[name]).toBe(spy);
+    } finally {
+      client[name] = original;
+    }
+    const own = redis.pipeline() as unknown as Record<string, unknown>;
+    own[name] = spy;
+    expect(own[name]).toBe(spy);
+    expect((redis.pipeline() as unknown as Record<string, unknown>)[name]).toBe(original);
+  });
+
   it("gives a pipeline the scripts defined after the last one was made", async () => {
     redis.pipeline();
     redis.defineCommand("echoArgument", { numberOfKeys: 0, lua: "return ARGV[1]" });
