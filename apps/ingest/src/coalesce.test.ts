@@ -52,6 +52,43 @@ describe("coalesce", () => {
     expect(batches.every((b) => b.length <= 3)).toBe(true);
   });
 
+  it("with overlapAt, a second batch starts beside one in flight only once that many items wait", async () => {
+    const batches: number[][] = [];
+    const gates: (() => void)[] = [];
+    const run = coalesce(
+      async (items: number[]) => {
+        batches.push(items);
+        await new Promise<void>((r) => gates.push(r));
+        return items;
+      },
+      { maxBatch: 10, maxInFlight: 3, overlapAt: 3 },
+    );
+    const first = run(1);
+    await tick();
+    const few = [run(2), run(3)];
+    await tick();
+    // Two waiting, fewer than overlapAt: they wait for the batch in flight.
+    expect(batches).toEqual([[1]]);
+    const more = [run(4), run(5), run(6)];
+    await tick();
+    expect(batches).toEqual([[1], [2, 3, 4, 5, 6]]);
+    const last = run(7);
+    await tick();
+    expect(batches).toHaveLength(2);
+    gates.shift()?.();
+    await tick();
+    await tick();
+    // One batch is still in flight, so the lone item keeps waiting...
+    expect(batches).toHaveLength(2);
+    gates.shift()?.();
+    await tick();
+    await tick();
+    // ...and goes, however few, once none is.
+    expect(batches).toEqual([[1], [2, 3, 4, 5, 6], [7]]);
+    while (gates.length > 0) gates.shift()?.();
+    expect(await Promise.all([first, ...few, ...more, last])).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it("with isolateFailures, a batch failed by a bad item is retried item by item so only that item fails", async () => {
     const calls: string[][] = [];
     const run = coalesce(

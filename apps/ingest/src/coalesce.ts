@@ -4,6 +4,12 @@ export interface CoalesceOptions {
   /** Most calls of `run` in flight; further items wait and so form larger batches. */
   maxInFlight: number;
   /**
+   * With a call already in flight, another starts only once this many items wait (default 1).
+   * Fewer wait for a call to finish and go together: at a low rate each item would otherwise take
+   * a call of its own, and under load the calls still overlap.
+   */
+  overlapAt?: number;
+  /**
    * When a batch of several fails with an error this accepts, run each item alone, so one item
    * the database refuses cannot fail the requests that merely shared its round trip.
    */
@@ -51,6 +57,7 @@ export function coalesce<I, O>(run: (items: I[]) => Promise<O[]>, opts: Coalesce
   function flush() {
     scheduled = false;
     while (waiting.length > 0 && inFlight < opts.maxInFlight) {
+      if (inFlight > 0 && waiting.length < (opts.overlapAt ?? 1)) break;
       const batch = waiting.slice(0, opts.maxBatch);
       waiting = waiting.slice(opts.maxBatch);
       inFlight++;

@@ -19,6 +19,12 @@ export interface Pipeline {
 const MAX_BATCH = 64;
 // Batches in flight: the inserts stay well within the default pool of 10 connections.
 const MAX_IN_FLIGHT = 3;
+// A second batch goes out beside one in flight only with this many events for it. At a steady
+// 1,000/s a batch was in flight most of the time, and three slots gave nearly every event a round
+// trip and a commit of its own; waiting for the one in flight cut ingest's CPU there by about 15%
+// and Postgres's by 25%, and brought p99 from above the bare baseline's to level or below.
+// Saturated, batches still overlap: one slot alone cost about 6% of throughput.
+const OVERLAP_AT = 8;
 
 /**
  * Postgres refused a value (SQLSTATE class 22, data exception; 23, integrity; 54, a limit such as
@@ -54,6 +60,7 @@ export function createPipeline(deps: { db: Db; dispatcher: Dispatcher }): Pipeli
     submit: coalesce(recordAndEnqueue, {
       maxBatch: MAX_BATCH,
       maxInFlight: MAX_IN_FLIGHT,
+      overlapAt: OVERLAP_AT,
       isolateFailures: refusedData,
     }),
   };
