@@ -22,7 +22,7 @@ const MAX_IN_FLIGHT = 3;
 // A second batch goes out beside one in flight only with this many events for it. At a steady
 // 1,000/s a batch was in flight most of the time, and three slots gave nearly every event a round
 // trip and a commit of its own; waiting for the one in flight cut ingest's CPU there by about 15%
-// and Postgres's by 25%, and brought p99 from above the bare baseline's to level or below.
+// and Postgres's by 25%, and brought p99 there from well above the bare baseline's to near it.
 // Saturated, batches still overlap: one slot alone cost about 6% of throughput.
 const OVERLAP_AT = 8;
 
