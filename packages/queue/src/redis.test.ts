@@ -4,8 +4,8 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "./redis.ts";
 
-// patches/ioredis@6.0.0.patch: a pipeline finds its client's scripts on a shared prototype
-// instead of copying all of them onto itself.
+// patches/ioredis@6.0.0.patch: a pipeline finds its client's scripts through accessors on a
+// shared prototype instead of copying all of them onto itself.
 describe("ioredis pipelines (patched)", () => {
   const prefix = uniquePrefix("redis-pipeline");
   let redis: Redis;
@@ -21,9 +21,10 @@ describe("ioredis pipelines (patched)", () => {
     redis.disconnect();
     await deleteKeysWithPrefix(prefix);
   });
+  const scriptNames = () => Object.keys((redis as unknown as { scriptsSet: object }).scriptsSet);
 
   it("carries BullMQ's scripts without copying them onto each pipeline", async () => {
-    const scripts = Object.keys((redis as unknown as { scriptsSet: object }).scriptsSet);
+    const scripts = scriptNames();
     expect(scripts.length).toBeGreaterThan(10);
     const pipeline = redis.pipeline() as unknown as Record<string, unknown>;
     expect(Object.keys(pipeline).filter((key) => scripts.includes(key))).toEqual([]);
@@ -40,7 +41,7 @@ describe("ioredis pipelines (patched)", () => {
   it("reaches a script method replaced on the client after a pipeline was made, as a spy would", async () => {
     redis.pipeline();
     const client = redis as unknown as Record<string, unknown>;
-    const [name] = Object.keys((redis as unknown as { scriptsSet: object }).scriptsSet);
+    const [name] = scriptNames();
     if (!name) throw new Error("no scripts loaded");
     const original = client[name];
     const spy = () => "spied";
