@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createTestDatabase, deleteKeysWithPrefix, freePort, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
 import autocannon from "autocannon";
 import postgres from "postgres";
+import { kernelMonitor } from "./damon.ts";
 import { type SteadyResult, steadyLoad } from "./steady.ts";
 
 const root = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
@@ -23,6 +24,15 @@ const SETTLE_MS = 2_000;
 
 /** Everything the bench started, so a failed run leaves no process (or connection) behind. */
 const children: ChildProcess[] = [];
+const monitor = kernelMonitor();
+// An interrupted run must not leave the machine's memory reclaim off.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    monitor.resume();
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    process.exit(130);
+  });
+}
 
 function start(script: string, args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [script, ...args], {
@@ -147,11 +157,14 @@ try {
   const webhookUrl = `${ingestUrl}/webhooks/stripe`;
   await load(webhookUrl, stripeSigned, { connections: 64, duration: WARMUP_SECONDS });
   await load(baselineUrl, stripeSigned, { connections: 64, duration: WARMUP_SECONDS });
-  const rounds: { switchyard: Load[]; baseline: Load[]; at1000: SteadyResult[]; baselineAt1000: SteadyResult[] } = {
+  const rounds: Record<"switchyard" | "baseline", Load[]> &
+    Record<"at1000" | "baselineAt1000" | "at1000Monitored" | "baselineAt1000Monitored", SteadyResult[]> = {
     switchyard: [],
     baseline: [],
     at1000: [],
     baselineAt1000: [],
+    at1000Monitored: [],
+    baselineAt1000Monitored: [],
   };
   const steady = (url: string) => steadyLoad(url, stripeSigned, { rate: 1000, seconds: ROUND_SECONDS });
   const saturate = (url: string) => load(url, stripeSigned, { connections: 64, duration: ROUND_SECONDS });
@@ -166,6 +179,15 @@ try {
     const first = await baselineRun();
     return [await ingestRun(), first] as const;
   }
+  const steadyPair = (i: number) =>
+    inTurns(
+      i,
+      () => steady(webhookUrl),
+      () => steady(baselineUrl),
+    );
+  // With a kernel memory monitor the bench may pause (damon.ts), these rounds run with it as the
+  // machine has it, running; a second set then runs with it paused.
+  const pausable = monitor.state === "pausable";
   for (let i = 0; i < ROUNDS; i++) {
     const [ingestSat, baselineSat] = await inTurns(
       i,
@@ -175,13 +197,29 @@ try {
     rounds.switchyard.push(ingestSat);
     rounds.baseline.push(baselineSat);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const [ingestSteady, baselineSteady] = await inTurns(
-      i,
-      () => steady(webhookUrl),
-      () => steady(baselineUrl),
-    );
-    rounds.at1000.push(ingestSteady);
-    rounds.baselineAt1000.push(baselineSteady);
+    const [ingestSteady, baselineSteady] = await steadyPair(i);
+    (pausable ? rounds.at1000Monitored : rounds.at1000).push(ingestSteady);
+    (pausable ? rounds.baselineAt1000Monitored : rounds.baselineAt1000).push(baselineSteady);
+  }
+  if (pausable) {
+    monitor.pause();
+    try {
+      // The same rounds, so each steady pair starts from the state a saturated pair leaves; those
+      // saturated runs only set the stage, and the throughput figures stay the first set's.
+      for (let i = 0; i < ROUNDS; i++) {
+        await inTurns(
+          i,
+          () => saturate(webhookUrl),
+          () => saturate(baselineUrl),
+        );
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const [ingestSteady, baselineSteady] = await steadyPair(i);
+        rounds.at1000.push(ingestSteady);
+        rounds.baselineAt1000.push(baselineSteady);
+      }
+    } finally {
+      monitor.resume();
+    }
   }
   await stop(baselineProc.child);
   const roundRatios = rounds.switchyard.map((r, i) =>
@@ -198,6 +236,12 @@ try {
     roundRatios,
     at1000: median(rounds.at1000, (r) => r.p99),
     baselineAt1000: median(rounds.baselineAt1000, (r) => r.p99),
+    ...(pausable
+      ? {
+          at1000Monitored: median(rounds.at1000Monitored, (r) => r.p99),
+          baselineAt1000Monitored: median(rounds.baselineAt1000Monitored, (r) => r.p99),
+        }
+      : {}),
     rounds,
   };
 
@@ -245,9 +289,11 @@ try {
     cores: cpus().length,
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    kernelMonitor: monitor.state,
     at: new Date().toISOString(),
   };
 } finally {
+  monitor.resume();
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await sql.end();
   await db.drop();
@@ -262,25 +308,40 @@ const r = results as {
     roundRatios: number[];
     at1000: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
     baselineAt1000: { rps: number; p50: number; p99: number; non2xx: number };
+    at1000Monitored?: { p50: number; p99: number; non2xx: number; errors: number };
+    baselineAt1000Monitored?: { p50: number; p99: number };
     rounds: Record<string, { rps: number }[]>;
   };
   endToEnd: { p50: number; p95: number; p99: number; sent: number; accepted: number };
   worker: { jobsPerSecond: number; seconds: number };
   memory: { ingestPeakRssMb: number; workerPeakRssMb: number };
-  machine: { cpu: string; cores: number; memoryGb: number; node: string; at: string };
+  machine: { cpu: string; cores: number; memoryGb: number; node: string; kernelMonitor: string; at: string };
 };
+const paused = r.machine.kernelMonitor === "pausable" ? "; the VM's kernel memory monitor paused" : "";
+const monitoredRows =
+  r.ingest.at1000Monitored && r.ingest.baselineAt1000Monitored
+    ? `| ingest at a steady 1,000 events/s, the kernel memory monitor running | p50 ${r.ingest.at1000Monitored.p50} ms, p99 ${r.ingest.at1000Monitored.p99} ms (${r.ingest.at1000Monitored.non2xx} non-2xx, ${r.ingest.at1000Monitored.errors} errors) |
+| bare baseline at a steady 1,000 events/s, the kernel memory monitor running | p50 ${r.ingest.baselineAt1000Monitored.p50} ms, p99 ${r.ingest.baselineAt1000Monitored.p99} ms |
+`
+    : "";
+const monitorNote = {
+  pausable:
+    "DAMON, the kernel's memory monitor, runs on this VM as proactive reclaim: the fixed-rate rows are measured with it paused and again with it running (apps/bench/src/damon.ts says why)",
+  "not permitted": "DAMON runs on this VM and the bench may not pause it: the fixed-rate rows include its stalls",
+  absent: "no DAMON kernel memory monitor running",
+}[r.machine.kernelMonitor];
 const table = `| measure | result |
 |---|---|
 | ingest, Stripe-signed, 64 connections (median of ${ROUNDS} rounds of ${ROUND_SECONDS} s, after ${WARMUP_SECONDS} s of warm-up) | ${r.ingest.switchyard.rps} req/s, p50 ${r.ingest.switchyard.p50} ms, p99 ${r.ingest.switchyard.p99} ms (${r.ingest.switchyard.non2xx} non-2xx; rounds ${r.ingest.rounds.switchyard?.map((x) => x.rps).join(", ")}) |
 | bare baseline (HMAC + insert + LPUSH), 64 connections | ${r.ingest.baseline.rps} req/s, p50 ${r.ingest.baseline.p50} ms, p99 ${r.ingest.baseline.p99} ms (rounds ${r.ingest.rounds.baseline?.map((x) => x.rps).join(", ")}) |
 | Switchyard / baseline (median of the rounds' ratios) | ${r.ingest.ratio} (rounds ${r.ingest.roundRatios.join(", ")}) |
-| ingest at a steady 1,000 events/s (open loop, evenly spaced) | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx, ${r.ingest.at1000.errors} errors) |
-| bare baseline at a steady 1,000 events/s (open loop, evenly spaced) | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
-| end to end at a steady 500 events/s (signup in -> CRM contact) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events sent, ${r.endToEnd.accepted} accepted) |
+| ingest at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx, ${r.ingest.at1000.errors} errors) |
+| bare baseline at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
+${monitoredRows}| end to end at a steady 500 events/s (signup in -> CRM contact) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events sent, ${r.endToEnd.accepted} accepted) |
 | one crm-sync worker process | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
 
-Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop generator on plain sockets, with evenly spaced requests signed before the clock starts, for the fixed rates); ${r.machine.at}.
+Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop generator on plain sockets, with evenly spaced requests signed before the clock starts, for the fixed rates); ${monitorNote}; ${r.machine.at}.
 `;
 const out = root("bench/results");
 mkdirSync(out, { recursive: true });

@@ -1,0 +1,53 @@
+// DAMON, the kernel's data access monitor, runs on some VMs as proactive reclaim: a kdamond thread
+// samples physical memory (every 0.5 s on the machine the README quotes) and pages out what looks
+// cold. Each sample stalled every process on that 2-core VM for 20–40 ms, an idle one included, so
+// both servers' latency at a fixed rate showed a burst of slow requests every ~0.55 s, and the
+// p99 of each was that stall. The bench measures the fixed rates both ways: with the monitor as
+// the machine runs it, and then paused, which leaves the servers' own latency. In that order:
+// just after a resume the stalls were absent, and back within about a minute.
+import { accessSync, constants, readdirSync, readFileSync, writeFileSync } from "node:fs";
+
+const ADMIN = "/sys/kernel/mm/damon/admin/kdamonds";
+
+export type KernelMonitor = {
+  /** What the bench found: no DAMON, DAMON it may not touch, or kdamonds it can pause. */
+  state: "absent" | "not permitted" | "pausable";
+  /** Stops the kdamonds that were running; a no-op unless `pausable`. */
+  pause(): void;
+  /** Starts again exactly those the bench found running. */
+  resume(): void;
+};
+
+export function kernelMonitor(): KernelMonitor {
+  let running: string[];
+  try {
+    running = readdirSync(ADMIN)
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => `${ADMIN}/${d}/state`)
+      .filter((state) => readFileSync(state, "utf8").trim() === "on");
+  } catch {
+    running = [];
+  }
+  const write = (value: "on" | "off") => {
+    for (const state of running) writeFileSync(state, value);
+  };
+  if (running.length === 0) return { state: "absent", pause() {}, resume() {} };
+  try {
+    for (const state of running) accessSync(state, constants.W_OK);
+  } catch {
+    return { state: "not permitted", pause() {}, resume() {} };
+  }
+  let paused = false;
+  return {
+    state: "pausable",
+    pause() {
+      write("off");
+      paused = true;
+    },
+    resume() {
+      if (!paused) return;
+      write("on");
+      paused = false;
+    },
+  };
+}
