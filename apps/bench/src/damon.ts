@@ -18,18 +18,20 @@ export type KernelMonitor = {
   resume(): void;
 };
 
-export function kernelMonitor(): KernelMonitor {
+/** `admin` is the sysfs folder of kdamonds; tests pass a folder of their own. */
+export function kernelMonitor(admin = ADMIN): KernelMonitor {
   let running: string[];
   try {
-    running = readdirSync(ADMIN)
+    running = readdirSync(admin)
       .filter((d) => /^\d+$/.test(d))
-      .map((d) => `${ADMIN}/${d}/state`)
+      .map((d) => `${admin}/${d}/state`)
       .filter((state) => readFileSync(state, "utf8").trim() === "on");
   } catch {
     running = [];
   }
+  // Only a change is written: "on" to a running kdamond is refused (EBUSY).
   const write = (value: "on" | "off") => {
-    for (const state of running) writeFileSync(state, value);
+    for (const state of running) if (readFileSync(state, "utf8").trim() !== value) writeFileSync(state, value);
   };
   if (running.length === 0) return { state: "absent", pause() {}, resume() {} };
   try {
@@ -41,8 +43,8 @@ export function kernelMonitor(): KernelMonitor {
   return {
     state: "pausable",
     pause() {
+      paused = true; // first: should one write fail, resume() still restarts the others
       write("off");
-      paused = true;
     },
     resume() {
       if (!paused) return;
