@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { and, eq, or, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import { events } from "./schema.ts";
+import { uuid7 } from "./uuid7.ts";
 
 export type EventRow = typeof events.$inferSelect;
 
@@ -56,7 +57,7 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
   // only which ids it wrote, not every payload for the driver to parse again.
   const candidateRows = candidates.map(
     (e): EventRow => ({
-      id: randomUUID(),
+      id: uuid7(),
       source: e.source,
       sourceEventId: e.sourceEventId,
       type: e.type,
