@@ -1,8 +1,8 @@
 // DAMON, the kernel's data access monitor, runs on some VMs as proactive reclaim: a kdamond thread
 // samples physical memory (every 0.5 s on the machine the README quotes) and pages out what looks
-// cold. Each sample stalled every process on that 2-core VM for 20–40 ms, an idle one included, so
-// both servers' latency at a fixed rate showed a burst of slow requests every ~0.55 s, and the
-// p99 of each was that stall. The bench measures the fixed rates both ways: with the monitor as
+// cold. Each sample stalled that 2-core VM: at 1,000/s either server answered a burst of requests
+// 25–50 ms late every ~0.55 s, an idle process's timers ran late at the same moments, and that
+// burst was the p99 of each. The bench measures the fixed rates both ways: with the monitor as
 // the machine runs it, and then paused, which leaves the servers' own latency. In that order:
 // just after a resume the stalls were absent, and back within about a minute.
 import { accessSync, constants, readdirSync, readFileSync, writeFileSync } from "node:fs";
