@@ -5,51 +5,114 @@
 // burst was the p99 of each. The bench measures the fixed rates both ways: with the monitor as
 // the machine runs it, and then paused, which leaves the servers' own latency. In that order:
 // just after a resume the stalls were absent, and back within about a minute.
-import { accessSync, constants, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const ADMIN = "/sys/kernel/mm/damon/admin/kdamonds";
+// Which kdamonds a run paused, so that a run killed outright (SIGKILL, OOM) is undone by the next.
+const MARKER = join(tmpdir(), "switchyard-bench-paused-kdamonds.json");
 
 export type KernelMonitor = {
-  /** What the bench found: no DAMON, DAMON it may not touch, or kdamonds it can pause. */
+  /** No kdamond running; kdamonds the bench may not read or stop; or kdamonds it can pause. */
   state: "absent" | "not permitted" | "pausable";
-  /** Stops the kdamonds that were running; a no-op unless `pausable`. */
+  /** Stops the kdamonds that are running. A no-op unless `pausable`. */
   pause(): void;
-  /** Starts again exactly those the bench found running. */
+  /**
+   * Starts again exactly those `pause()` stopped. Never throws: a kdamond it cannot start is
+   * reported on stderr with the command that starts it.
+   */
   resume(): void;
 };
 
-/** `admin` is the sysfs folder of kdamonds; tests pass a folder of their own. */
-export function kernelMonitor(admin = ADMIN): KernelMonitor {
+type Io = {
+  list(dir: string): string[];
+  read(file: string): string;
+  write(file: string, value: string): void;
+  remove(file: string): void;
+  warn(message: string): void;
+};
+
+const fsIo: Io = {
+  list: (dir) => readdirSync(dir),
+  read: (file) => readFileSync(file, "utf8"),
+  write: (file, value) => writeFileSync(file, value),
+  remove: (file) => rmSync(file, { force: true }),
+  warn: (message) => process.stderr.write(`${message}\n`),
+};
+
+const code = (err: unknown) => (err as { code?: string }).code;
+
+/** `admin`, `marker` and `io` are for tests: a folder, a marker and file access of their own. */
+export function kernelMonitor(opts: { admin?: string; marker?: string; io?: Partial<Io> } = {}): KernelMonitor {
+  const admin = opts.admin ?? ADMIN;
+  const marker = opts.marker ?? MARKER;
+  const io: Io = { ...fsIo, ...opts.io };
+  const none = (state: KernelMonitor["state"]): KernelMonitor => ({ state, pause() {}, resume() {} });
+
+  const start = (states: string[]): string[] => {
+    const failed: string[] = [];
+    for (const state of states) {
+      try {
+        if (io.read(state).trim() !== "on") io.write(state, "on");
+      } catch (err) {
+        failed.push(state);
+        io.warn(`could not restart DAMON (${code(err) ?? String(err)}): run  echo on > ${state}`);
+      }
+    }
+    return failed;
+  };
+
+  // What an earlier run paused and never restarted comes first.
+  try {
+    const left = JSON.parse(io.read(marker)) as string[];
+    if (start(left).length === 0) io.remove(marker);
+  } catch {
+    // no marker, or one that cannot be read: nothing to undo
+  }
+
+  let states: string[];
+  try {
+    states = io
+      .list(admin)
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => `${admin}/${d}/state`);
+  } catch (err) {
+    return none(code(err) === "ENOENT" ? "absent" : "not permitted");
+  }
   let running: string[];
   try {
-    running = readdirSync(admin)
-      .filter((d) => /^\d+$/.test(d))
-      .map((d) => `${admin}/${d}/state`)
-      .filter((state) => readFileSync(state, "utf8").trim() === "on");
+    running = states.filter((state) => io.read(state).trim() === "on");
   } catch {
-    running = [];
+    return none("not permitted"); // the state files are root's alone
   }
-  // Only a change is written: "on" to a running kdamond is refused (EBUSY).
-  const write = (value: "on" | "off") => {
-    for (const state of running) if (readFileSync(state, "utf8").trim() !== value) writeFileSync(state, value);
-  };
-  if (running.length === 0) return { state: "absent", pause() {}, resume() {} };
-  try {
-    for (const state of running) accessSync(state, constants.W_OK);
-  } catch {
-    return { state: "not permitted", pause() {}, resume() {} };
+  if (running.length === 0) return none("absent");
+
+  let paused: string[] = [];
+  function resume() {
+    if (paused.length === 0) return;
+    const failed = start(paused);
+    paused = [];
+    try {
+      if (failed.length === 0) io.remove(marker);
+      else io.write(marker, JSON.stringify(failed));
+    } catch {
+      // the warning above already says what to run
+    }
   }
-  let paused = false;
-  return {
-    state: "pausable",
-    pause() {
-      paused = true; // first: should one write fail, resume() still restarts the others
-      write("off");
-    },
-    resume() {
-      if (!paused) return;
-      write("on");
-      paused = false;
-    },
-  };
+  function pause() {
+    try {
+      for (const state of running) {
+        if (io.read(state).trim() !== "on") continue; // stopped by someone else: not ours to start
+        // Noted before the write, so that a write that fails half way is still undone.
+        paused.push(state);
+        io.write(marker, JSON.stringify(paused));
+        io.write(state, "off");
+      }
+    } catch (err) {
+      resume();
+      throw err;
+    }
+  }
+  return { state: "pausable", pause, resume };
 }

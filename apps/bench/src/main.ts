@@ -25,12 +25,17 @@ const SETTLE_MS = 2_000;
 /** Everything the bench started, so a failed run leaves no process (or connection) behind. */
 const children: ChildProcess[] = [];
 const monitor = kernelMonitor();
-// An interrupted run must not leave the machine's memory reclaim off.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+// A run that ends any way but SIGKILL must not leave the machine's memory reclaim off (after a
+// SIGKILL, the next run restarts it: damon.ts). "exit" also runs after an uncaught error.
+process.on("exit", () => monitor.resume());
+for (const [signal, number] of [
+  ["SIGINT", 2],
+  ["SIGTERM", 15],
+  ["SIGHUP", 1],
+] as const) {
   process.once(signal, () => {
-    monitor.resume();
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-    process.exit(130);
+    process.exit(128 + number);
   });
 }
 
@@ -202,23 +207,21 @@ try {
     (pausable ? rounds.baselineAt1000Monitored : rounds.baselineAt1000).push(baselineSteady);
   }
   if (pausable) {
+    // Paused from here to the end of the run, so the end-to-end and worker figures below are
+    // measured that way too (just after a restart the monitor behaves like neither).
     monitor.pause();
-    try {
-      // The same rounds, so each steady pair starts from the state a saturated pair leaves; those
-      // saturated runs only set the stage, and the throughput figures stay the first set's.
-      for (let i = 0; i < ROUNDS; i++) {
-        await inTurns(
-          i,
-          () => saturate(webhookUrl),
-          () => saturate(baselineUrl),
-        );
-        await new Promise((r) => setTimeout(r, SETTLE_MS));
-        const [ingestSteady, baselineSteady] = await steadyPair(i);
-        rounds.at1000.push(ingestSteady);
-        rounds.baselineAt1000.push(baselineSteady);
-      }
-    } finally {
-      monitor.resume();
+    // The same rounds, so each steady pair starts from the state a saturated pair leaves; those
+    // saturated runs only set the stage, and the throughput figures stay the first set's.
+    for (let i = 0; i < ROUNDS; i++) {
+      await inTurns(
+        i,
+        () => saturate(webhookUrl),
+        () => saturate(baselineUrl),
+      );
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const [ingestSteady, baselineSteady] = await steadyPair(i);
+      rounds.at1000.push(ingestSteady);
+      rounds.baselineAt1000.push(baselineSteady);
     }
   }
   await stop(baselineProc.child);
@@ -326,8 +329,9 @@ const monitoredRows =
     : "";
 const monitorNote = {
   pausable:
-    "DAMON, the kernel's memory monitor, runs on this VM as proactive reclaim: the fixed-rate rows are measured with it paused and again with it running (apps/bench/src/damon.ts says why)",
-  "not permitted": "DAMON runs on this VM and the bench may not pause it: the fixed-rate rows include its stalls",
+    "DAMON, the kernel's memory monitor, runs on this VM as proactive reclaim: the fixed-rate rows are measured first with it running, then with it paused, and the end-to-end and worker rows with it paused; it is started again when the run ends (apps/bench/src/damon.ts says why)",
+  "not permitted":
+    "DAMON may be running on this VM, and the bench may not read or pause it (it needs root): every row includes whatever it does",
   absent: "no DAMON kernel memory monitor running",
 }[r.machine.kernelMonitor];
 const table = `| measure | result |
@@ -337,8 +341,8 @@ const table = `| measure | result |
 | Switchyard / baseline (median of the rounds' ratios) | ${r.ingest.ratio} (rounds ${r.ingest.roundRatios.join(", ")}) |
 | ingest at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx, ${r.ingest.at1000.errors} errors) |
 | bare baseline at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
-${monitoredRows}| end to end at a steady 500 events/s (signup in -> CRM contact) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events sent, ${r.endToEnd.accepted} accepted) |
-| one crm-sync worker process | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
+${monitoredRows}| end to end at a steady 500 events/s (signup in -> CRM contact${paused}) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events sent, ${r.endToEnd.accepted} accepted) |
+| one crm-sync worker process${paused ? " (the kernel memory monitor paused)" : ""} | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
 
 Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop generator on plain sockets, with evenly spaced requests signed before the clock starts, for the fixed rates); ${monitorNote}; ${r.machine.at}.
