@@ -18,4 +18,9 @@ describe("uuid7", () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => uuid7(1_700_000_000_000)));
     expect(ids.size).toBe(10_000);
   });
+
+  it("refuses a time it cannot carry", () => {
+    for (const bad of [-1, 1.5, 2 ** 48, Number.NaN]) expect(() => uuid7(bad)).toThrow(RangeError);
+    expect(uuid7(2 ** 48 - 1).startsWith("ffffffff-ffff-7")).toBe(true);
+  });
 });
