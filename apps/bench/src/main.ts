@@ -21,6 +21,9 @@ const ROUND_SECONDS = 5;
 // main-thread CPU per request stops falling after about 10 s of load. Both are measured warm.
 const WARMUP_SECONDS = 10;
 const SETTLE_MS = 2_000;
+// End to end at a rate one crm-sync process keeps up with on the 2-core machine the README quotes
+// (it drains 280–310 signups/s there while ingest takes them in).
+const E2E_SUSTAINED_RATE = 200;
 
 /** Everything the bench started, so a failed run leaves no process (or connection) behind. */
 const children: ChildProcess[] = [];
@@ -248,10 +251,10 @@ try {
     rounds,
   };
 
-  // 2. End to end at a steady 500 events/s: signed signup in -> CRM contact written.
+  // 2. End to end: signed signup in -> CRM contact written, at a rate one worker keeps up with
+  // here and then at 500 events/s, more than it drains on this machine (so a backlog).
   const worker = start(root("apps/crm-sync/src/main.ts"), [], { ...env, LOG_LEVEL: "warn" });
   await new Promise((r) => setTimeout(r, 1_500));
-  const sent = await steadyLoad(`${ingestUrl}/v1/events`, signup, { rate: 500, seconds: DURATION, connections: 32 });
   const drained = async () => {
     for (;;) {
       const [row] =
@@ -260,20 +263,29 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
   };
+  async function endToEnd(rate: number) {
+    const from = new Date();
+    const sent = await steadyLoad(`${ingestUrl}/v1/events`, signup, { rate, seconds: DURATION, connections: 32 });
+    await drained();
+    const lat = await sql`
+      select extract(epoch from (t.at - e.received_at)) * 1000 as ms
+      from customer_timeline t join events e on e.id = t.event_id
+      where t.kind = 'crm_sync' and e.received_at >= ${from} order by 1`;
+    const ms = lat.map((r) => Number(r.ms));
+    return {
+      rate,
+      sent: sent.sent,
+      accepted: sent.ok,
+      p50: Math.round(percentile(ms, 50)),
+      p95: Math.round(percentile(ms, 95)),
+      p99: Math.round(percentile(ms, 99)),
+    };
+  }
+  // The worker is judged warm, like ingest: its first seconds run unoptimized code.
+  await steadyLoad(`${ingestUrl}/v1/events`, signup, { rate: E2E_SUSTAINED_RATE, seconds: 5, connections: 32 });
   await drained();
-  const lat = await sql`
-    select extract(epoch from (t.at - e.received_at)) * 1000 as ms
-    from customer_timeline t join events e on e.id = t.event_id
-    where t.kind = 'crm_sync' order by 1`;
-  const ms = lat.map((r) => Number(r.ms));
-  results.endToEnd = {
-    rate: 500,
-    sent: sent.sent,
-    accepted: sent.ok,
-    p50: Math.round(percentile(ms, 50)),
-    p95: Math.round(percentile(ms, 95)),
-    p99: Math.round(percentile(ms, 99)),
-  };
+  results.endToEndSustained = await endToEnd(E2E_SUSTAINED_RATE);
+  results.endToEnd = await endToEnd(500);
 
   // 3. Worker throughput: a backlog of 5,000 signups drained by one crm-sync process.
   await stop(worker.child);
@@ -303,6 +315,9 @@ try {
   await deleteKeysWithPrefix(prefix);
 }
 
+type EndToEnd = { rate: number; p50: number; p95: number; p99: number; sent: number; accepted: number };
+const e2eRow = (e: EndToEnd, what: string) =>
+  `| end to end at a steady ${e.rate} events/s (signup in -> CRM contact${what}) | p50 ${e.p50} ms, p95 ${e.p95} ms, p99 ${e.p99} ms (${e.sent} events sent, ${e.accepted} accepted) |`;
 const r = results as {
   ingest: {
     switchyard: { rps: number; p50: number; p99: number; non2xx: number };
@@ -315,7 +330,8 @@ const r = results as {
     baselineAt1000Monitored?: { p50: number; p99: number };
     rounds: Record<string, { rps: number }[]>;
   };
-  endToEnd: { p50: number; p95: number; p99: number; sent: number; accepted: number };
+  endToEnd: EndToEnd;
+  endToEndSustained: EndToEnd;
   worker: { jobsPerSecond: number; seconds: number };
   memory: { ingestPeakRssMb: number; workerPeakRssMb: number };
   machine: { cpu: string; cores: number; memoryGb: number; node: string; kernelMonitor: string; at: string };
@@ -341,7 +357,8 @@ const table = `| measure | result |
 | Switchyard / baseline (median of the rounds' ratios) | ${r.ingest.ratio} (rounds ${r.ingest.roundRatios.join(", ")}) |
 | ingest at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx, ${r.ingest.at1000.errors} errors) |
 | bare baseline at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
-${monitoredRows}| end to end at a steady 500 events/s (signup in -> CRM contact${paused}) | p50 ${r.endToEnd.p50} ms, p95 ${r.endToEnd.p95} ms, p99 ${r.endToEnd.p99} ms (${r.endToEnd.sent} events sent, ${r.endToEnd.accepted} accepted) |
+${monitoredRows}${e2eRow(r.endToEndSustained, `; one worker keeps up${paused}`)}
+${e2eRow(r.endToEnd, `; more than one worker drains here${paused}`)}
 | one crm-sync worker process${paused ? " (the kernel memory monitor paused)" : ""} | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
 
