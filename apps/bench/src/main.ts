@@ -187,27 +187,30 @@ try {
     const first = await baselineRun();
     return [await ingestRun(), first] as const;
   }
-  const steadyPair = (i: number) =>
-    inTurns(
-      i,
-      () => steady(webhookUrl),
-      () => steady(baselineUrl),
-    );
-  // With a kernel memory monitor the bench may pause (damon.ts), these rounds run with it as the
-  // machine has it, running; a second set then runs with it paused.
-  const pausable = monitor.state === "pausable";
-  for (let i = 0; i < ROUNDS; i++) {
-    const [ingestSat, baselineSat] = await inTurns(
+  // One round: a saturated pair, a pause, then a steady pair.
+  async function round(i: number) {
+    const saturated = await inTurns(
       i,
       () => saturate(webhookUrl),
       () => saturate(baselineUrl),
     );
-    rounds.switchyard.push(ingestSat);
-    rounds.baseline.push(baselineSat);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const [ingestSteady, baselineSteady] = await steadyPair(i);
-    (pausable ? rounds.at1000Monitored : rounds.at1000).push(ingestSteady);
-    (pausable ? rounds.baselineAt1000Monitored : rounds.baselineAt1000).push(baselineSteady);
+    const steadied = await inTurns(
+      i,
+      () => steady(webhookUrl),
+      () => steady(baselineUrl),
+    );
+    return { saturated, steadied };
+  }
+  // With a kernel memory monitor the bench may pause (damon.ts), these rounds run with it as the
+  // machine has it, running; a second set then runs with it paused.
+  const pausable = monitor.state === "pausable";
+  for (let i = 0; i < ROUNDS; i++) {
+    const { saturated, steadied } = await round(i);
+    rounds.switchyard.push(saturated[0]);
+    rounds.baseline.push(saturated[1]);
+    (pausable ? rounds.at1000Monitored : rounds.at1000).push(steadied[0]);
+    (pausable ? rounds.baselineAt1000Monitored : rounds.baselineAt1000).push(steadied[1]);
   }
   if (pausable) {
     // Paused from here to the end of the run, so the end-to-end and worker figures below are
@@ -216,15 +219,9 @@ try {
     // The same rounds, so each steady pair starts from the state a saturated pair leaves; those
     // saturated runs only set the stage, and the throughput figures stay the first set's.
     for (let i = 0; i < ROUNDS; i++) {
-      await inTurns(
-        i,
-        () => saturate(webhookUrl),
-        () => saturate(baselineUrl),
-      );
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const [ingestSteady, baselineSteady] = await steadyPair(i);
-      rounds.at1000.push(ingestSteady);
-      rounds.baselineAt1000.push(baselineSteady);
+      const { steadied } = await round(i);
+      rounds.at1000.push(steadied[0]);
+      rounds.baselineAt1000.push(steadied[1]);
     }
   }
   await stop(baselineProc.child);
@@ -263,9 +260,11 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
   };
+  const signups = (rate: number, seconds: number) =>
+    steadyLoad(`${ingestUrl}/v1/events`, signup, { rate, seconds, connections: 32 });
   async function endToEnd(rate: number) {
     const from = new Date();
-    const sent = await steadyLoad(`${ingestUrl}/v1/events`, signup, { rate, seconds: DURATION, connections: 32 });
+    const sent = await signups(rate, DURATION);
     await drained();
     const lat = await sql`
       select extract(epoch from (t.at - e.received_at)) * 1000 as ms
@@ -282,7 +281,7 @@ try {
     };
   }
   // The worker is judged warm, like ingest: its first seconds run unoptimized code.
-  await steadyLoad(`${ingestUrl}/v1/events`, signup, { rate: E2E_SUSTAINED_RATE, seconds: 5, connections: 32 });
+  await signups(E2E_SUSTAINED_RATE, 5);
   await drained();
   results.endToEndSustained = await endToEnd(E2E_SUSTAINED_RATE);
   results.endToEnd = await endToEnd(500);
@@ -324,10 +323,10 @@ const r = results as {
     baseline: { rps: number; p50: number; p99: number; non2xx: number };
     ratio: number;
     roundRatios: number[];
-    at1000: { rps: number; p50: number; p99: number; non2xx: number; errors: number };
-    baselineAt1000: { rps: number; p50: number; p99: number; non2xx: number };
-    at1000Monitored?: { p50: number; p99: number; non2xx: number; errors: number };
-    baselineAt1000Monitored?: { p50: number; p99: number };
+    at1000: SteadyResult;
+    baselineAt1000: SteadyResult;
+    at1000Monitored?: SteadyResult;
+    baselineAt1000Monitored?: SteadyResult;
     rounds: Record<string, { rps: number }[]>;
   };
   endToEnd: EndToEnd;
@@ -337,11 +336,13 @@ const r = results as {
   machine: { cpu: string; cores: number; memoryGb: number; node: string; kernelMonitor: string; at: string };
 };
 const paused = r.machine.kernelMonitor === "pausable" ? "; the VM's kernel memory monitor paused" : "";
+const steadyRows = (ingest: SteadyResult, baseline: SteadyResult, how: string) =>
+  `| ingest at a steady 1,000 events/s${how} | p50 ${ingest.p50} ms, p99 ${ingest.p99} ms (${ingest.non2xx} non-2xx, ${ingest.errors} errors) |
+| bare baseline at a steady 1,000 events/s${how} | p50 ${baseline.p50} ms, p99 ${baseline.p99} ms |
+`;
 const monitoredRows =
   r.ingest.at1000Monitored && r.ingest.baselineAt1000Monitored
-    ? `| ingest at a steady 1,000 events/s, the kernel memory monitor running | p50 ${r.ingest.at1000Monitored.p50} ms, p99 ${r.ingest.at1000Monitored.p99} ms (${r.ingest.at1000Monitored.non2xx} non-2xx, ${r.ingest.at1000Monitored.errors} errors) |
-| bare baseline at a steady 1,000 events/s, the kernel memory monitor running | p50 ${r.ingest.baselineAt1000Monitored.p50} ms, p99 ${r.ingest.baselineAt1000Monitored.p99} ms |
-`
+    ? steadyRows(r.ingest.at1000Monitored, r.ingest.baselineAt1000Monitored, ", the kernel memory monitor running")
     : "";
 const monitorNote = {
   pausable:
@@ -355,9 +356,7 @@ const table = `| measure | result |
 | ingest, Stripe-signed, 64 connections (median of ${ROUNDS} rounds of ${ROUND_SECONDS} s, after ${WARMUP_SECONDS} s of warm-up) | ${r.ingest.switchyard.rps} req/s, p50 ${r.ingest.switchyard.p50} ms, p99 ${r.ingest.switchyard.p99} ms (${r.ingest.switchyard.non2xx} non-2xx; rounds ${r.ingest.rounds.switchyard?.map((x) => x.rps).join(", ")}) |
 | bare baseline (HMAC + insert + LPUSH), 64 connections | ${r.ingest.baseline.rps} req/s, p50 ${r.ingest.baseline.p50} ms, p99 ${r.ingest.baseline.p99} ms (rounds ${r.ingest.rounds.baseline?.map((x) => x.rps).join(", ")}) |
 | Switchyard / baseline (median of the rounds' ratios) | ${r.ingest.ratio} (rounds ${r.ingest.roundRatios.join(", ")}) |
-| ingest at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.at1000.p50} ms, p99 ${r.ingest.at1000.p99} ms (${r.ingest.at1000.non2xx} non-2xx, ${r.ingest.at1000.errors} errors) |
-| bare baseline at a steady 1,000 events/s (open loop, evenly spaced${paused}) | p50 ${r.ingest.baselineAt1000.p50} ms, p99 ${r.ingest.baselineAt1000.p99} ms |
-${monitoredRows}${e2eRow(r.endToEndSustained, `; one worker keeps up${paused}`)}
+${steadyRows(r.ingest.at1000, r.ingest.baselineAt1000, ` (open loop, evenly spaced${paused})`)}${monitoredRows}${e2eRow(r.endToEndSustained, `; one worker keeps up${paused}`)}
 ${e2eRow(r.endToEnd, `; more than one worker drains here${paused}`)}
 | one crm-sync worker process${paused ? " (the kernel memory monitor paused)" : ""} | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
