@@ -50,7 +50,8 @@ export function kernelMonitor(opts: { admin?: string; marker?: string; io?: Part
   const io: Io = { ...fsIo, ...opts.io };
   const none = (state: KernelMonitor["state"]): KernelMonitor => ({ state, pause() {}, resume() {} });
 
-  const start = (states: string[]): string[] => {
+  /** Starts these kdamonds; the marker is then left listing only those that would not start. */
+  const restart = (states: string[]) => {
     const failed: string[] = [];
     for (const state of states) {
       try {
@@ -60,16 +61,22 @@ export function kernelMonitor(opts: { admin?: string; marker?: string; io?: Part
         io.warn(`could not restart DAMON (${code(err) ?? String(err)}): run  echo on > ${state}`);
       }
     }
-    return failed;
+    try {
+      if (failed.length === 0) io.remove(marker);
+      else io.write(marker, JSON.stringify(failed));
+    } catch {
+      // the warnings above already say what to run
+    }
   };
 
   // What an earlier run paused and never restarted comes first.
+  let left: unknown;
   try {
-    const left = JSON.parse(io.read(marker)) as string[];
-    if (start(left).length === 0) io.remove(marker);
+    left = JSON.parse(io.read(marker));
   } catch {
     // no marker, or one that cannot be read: nothing to undo
   }
+  if (Array.isArray(left)) restart(left.filter((state): state is string => typeof state === "string"));
 
   let states: string[];
   try {
@@ -91,14 +98,9 @@ export function kernelMonitor(opts: { admin?: string; marker?: string; io?: Part
   let paused: string[] = [];
   function resume() {
     if (paused.length === 0) return;
-    const failed = start(paused);
+    const stopped = paused;
     paused = [];
-    try {
-      if (failed.length === 0) io.remove(marker);
-      else io.write(marker, JSON.stringify(failed));
-    } catch {
-      // the warning above already says what to run
-    }
+    restart(stopped);
   }
   function pause() {
     try {
