@@ -94,6 +94,11 @@ describe("failure queues, re-drive and alerts", () => {
     });
     expect(failure?.lastError).toMatch(/^crm_timeout: HubSpot did not answer within 400 ms/);
     expect(hubspot.upserts().length).toBe(2);
+    const eventRow = async () => (await db().select().from(schema.events).where(eq(schema.events.id, eventId)))[0];
+    // The event says what became of it: failed, with the reason, not left `received`. (Settled
+    // just after the failure row is written, so it is waited for.)
+    await until(async () => (await eventRow())?.status !== "received", "the event to settle");
+    expect(await eventRow()).toMatchObject({ status: "failed", reason: "crm_timeout" });
 
     const parked = await until(async () => {
       const jobs = await sys.registry.failure("crm_timeout").getFailed();
@@ -126,6 +131,7 @@ describe("failure queues, re-drive and alerts", () => {
     expect(retry.status).toBe(200);
     await until(async () => (await failuresOf("crm_timeout", "resolved")).length === 1, "the failure to resolve");
     expect(hubspot.contacts.get("u-timeout@example.com")?.writes).toBe(1);
+    expect(await eventRow()).toMatchObject({ status: "processed", reason: null });
   });
 
   it("retry all for a reason holding 100 failures resolves all 100 with no duplicate contacts", async () => {

@@ -86,6 +86,40 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     expect(failure?.resolved_at).not.toBeNull();
   });
 
+  it("makes an event `failed` once its other queues are done, and `processed` when the re-driven job completes", async () => {
+    const { event } = await supportEvent(`ledger-failed-${driver}`);
+    const statusOf = async () =>
+      rowsOf<{ status: string; reason: string | null }>(
+        await handle.db.execute(sql`select status, reason from events where id = ${event.id}`),
+      )[0];
+    for (const consumer of ["support-context/app.support.requested", "ai-triage/app.support.requested"])
+      await startDelivery(handle.db, consumer, event.id);
+    await recordFailure(handle.db, {
+      eventId: event.id,
+      queue: "ai-triage",
+      jobName: "app.support.requested",
+      jobId: `evt-${event.id}`,
+      reason: "llm_timeout",
+      attempts: 3,
+      lastError: "llm_timeout: no answer",
+      payload: {},
+    });
+    // support-context still owes the event a run: nothing is settled yet.
+    expect(await settleEvent(handle.db, event.id)).toBeUndefined();
+    expect(await statusOf()).toEqual({ status: "received", reason: null });
+    // Its completion leaves only the parked job: the event has failed, with that job's reason.
+    expect(await completeDelivery(handle.db, "support-context/app.support.requested", event.id, null)).toBeUndefined();
+    expect(await statusOf()).toEqual({ status: "failed", reason: "llm_timeout" });
+    expect(await settleEvent(handle.db, event.id)).toBeUndefined();
+    // The operator's retry runs the job again and it completes: processed, reported once.
+    const settled = await completeDelivery(handle.db, "ai-triage/app.support.requested", event.id, null, {
+      queue: "ai-triage",
+      id: `evt-${event.id}`,
+    });
+    expect(settled?.source).toBe("app");
+    expect(await statusOf()).toEqual({ status: "processed", reason: null });
+  });
+
   it("settles every event exactly once when its consumers complete at the same moment", async () => {
     const consumers = ["support-context/app.support.requested", "ai-triage/app.support.requested"];
     const settledCalls = await Promise.all(

@@ -59,16 +59,40 @@ export interface Settled {
 }
 
 /**
- * An event becomes `processed` once every queue it was routed to has completed it.
- * Idempotent, so a skipped re-delivery can call it again; only the call that settles it gets
- * the event back.
+ * Queue `q` holds a failure for event `e` that an operator has not closed (open, retrying or
+ * discarded): its job is parked, not pending.
+ */
+const queueParked = sql`exists (select 1 from ${failures} f
+  where f.event_id = e.id and f.queue = q and f.status in ('open', 'retrying', 'discarded'))`;
+
+/**
+ * An event is settled once nothing routed to it is still pending: `processed` when every queue
+ * has completed it, `failed` (with the reason of its newest parked failure) when a queue's job
+ * failed for good and the others are done or failed too. A re-driven job that then completes
+ * moves a `failed` event on to `processed`. Every completion and every parked failure calls this
+ * after its own write has committed, so whichever call runs last sees them all.
+ * Idempotent, so a skipped re-delivery can call it again; only the call that makes the event
+ * `processed` gets it back.
  */
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
+  // `done or parked` stops at `done`: the usual completion never looks at the failures table.
   const result = await db.execute(sql`
-    update ${events} e set status = 'processed'
-    where e.id = ${eventId} and e.status in ('received', 'enqueued')
-      and not exists (select 1 from unnest(e.queues) q where not ${queueCompleted})
-    returning e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
-  const [row] = rowsOf<{ source: string; received_ms: number | string }>(result);
-  return row ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) } : undefined;
+    with outcome as (
+      select e.id, bool_and(${queueCompleted}) as done, bool_and(${queueCompleted} or ${queueParked}) as settled
+      from ${events} e, unnest(e.queues) q
+      where e.id = ${eventId} and e.status in ('received', 'enqueued', 'failed')
+      group by e.id)
+    update ${events} e set
+      status = case when o.done then 'processed' else 'failed' end,
+      reason = case when o.done then null else (select f.reason from ${failures} f
+        where f.event_id = e.id and f.status in ('open', 'retrying', 'discarded')
+        order by f.updated_at desc limit 1) end
+    from outcome o
+    where e.id = o.id and o.settled and e.status in ('received', 'enqueued', 'failed')
+      and (o.done or e.status <> 'failed')
+    returning e.status, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
+  const [row] = rowsOf<{ status: string; source: string; received_ms: number | string }>(result);
+  return row?.status === "processed"
+    ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) }
+    : undefined;
 }

@@ -110,6 +110,8 @@ export const failures = pgTable(
   (t) => [
     index("failures_reason_status_idx").on(t.reason, t.status),
     uniqueIndex("failures_queue_job_uq").on(t.queue, t.jobId),
+    // An event's parked failures: settling it (ledger.ts) and the failures search by event.
+    index("failures_event_idx").on(t.eventId),
   ],
 );
 

@@ -116,6 +116,11 @@ describe("defineWorker runtime", () => {
     const failing = run(fakeJob("app.user.signed_up", envelope(event.id, event.payload)));
     await expect(failing).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(failing).rejects.toThrow("auth_failed: CRM token revoked");
+    // Parked, and the event says so: failed, with the reason, until a re-drive completes it.
+    const [row] = await fx.handle.db.select().from(schema.events).where(eq(schema.events.id, event.id));
+    expect(row).toMatchObject({ status: "failed", reason: "auth_failed" });
+    const [failure] = await fx.handle.db.select().from(schema.failures).where(eq(schema.failures.eventId, event.id));
+    expect(failure).toMatchObject({ queue: "crm-sync", reason: "auth_failed", status: "open" });
   });
 
   it("runs on a real queue: a job that fails permanently is not retried", async () => {

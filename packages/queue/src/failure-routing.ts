@@ -1,5 +1,5 @@
 import { redact, secretValues } from "@switchyard/config";
-import { recordFailure } from "@switchyard/db";
+import { recordFailure, settleEvent } from "@switchyard/db";
 import { EventEnvelope, type ReasonCode, type WorkQueue } from "@switchyard/events";
 import type { Job } from "bullmq";
 import type { WorkerDeps } from "./define-worker.ts";
@@ -35,6 +35,8 @@ export async function routeFailure(
     lastError,
     payload: job.data,
   });
+  // With the failure committed, the event is `failed` unless another queue still owes it a run.
+  if (envelope.success) await settleEvent(deps.db, envelope.data.eventId);
   const parked: ParkedFailure = {
     failureId: row.id,
     originQueue: queue,

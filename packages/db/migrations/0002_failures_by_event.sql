@@ -1,0 +1,1 @@
+CREATE INDEX "failures_event_idx" ON "failures" USING btree ("event_id");
