@@ -92,7 +92,7 @@ export async function runWorkerMain(config: Config, def: WorkerDefinition<WorkQu
   const dbHandle = await createDb({
     databaseUrl: config.DATABASE_URL,
     maxConnections: config.DATABASE_POOL_MAX,
-    planEveryExecution: true,
+    keyLookupsOnly: true,
   });
   const workers = await startWorkers([def], { config, logger, dbHandle });
   const publisher = publishProcessMetrics(config, logger);
