@@ -25,7 +25,20 @@ export async function launch(config: Config, logger: Logger, credentials: AdminC
   });
   await runMigrations(dbHandle);
   logger.info("database ready", { kind: dbHandle.kind });
-  const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], { config, logger, dbHandle });
+  // On Postgres the workers get a pool of their own, whose sessions keep cached plans on indexes
+  // (keyLookupsOnly); ingest's relay needs the default planner. Embedded PGlite is one connection.
+  const workerDb = config.DATABASE_URL
+    ? await createDb({
+        databaseUrl: config.DATABASE_URL,
+        maxConnections: config.DATABASE_POOL_MAX,
+        keyLookupsOnly: true,
+      })
+    : dbHandle;
+  const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], {
+    config,
+    logger,
+    dbHandle: workerDb,
+  });
   const ingest = await startIngest({ config, dbHandle, logger: logger.child({ app: "ingest" }) });
   const admin = await startAdmin({ config, dbHandle, logger: logger.child({ app: "admin" }), credentials });
   // One snapshot for the whole process; this admin reads the same instruments live.
@@ -39,6 +52,7 @@ export async function launch(config: Config, logger: Logger, credentials: AdminC
       await ingest.close();
       await workers.close();
       await publisher.close();
+      if (workerDb !== dbHandle) await workerDb.close();
       await dbHandle.close();
     },
   };
