@@ -286,14 +286,29 @@ try {
   results.endToEndSustained = await endToEnd(E2E_SUSTAINED_RATE);
   results.endToEnd = await endToEnd(500);
 
-  // 3. Worker throughput: a backlog of 5,000 signups drained by one crm-sync process.
+  // 3. Worker throughput: a backlog of 5,000 signups drained by one crm-sync process. The rate is
+  // timed from its 100th job on: loading its code, connecting and the first jobs' unoptimized runs
+  // happen once per process, not per job. The whole drain from the process's start is kept too.
   await stop(worker.child);
   await load(`${ingestUrl}/v1/events`, signup, { connections: 64, amount: 5_000 });
   const t0 = Date.now();
   const worker2 = start(root("apps/crm-sync/src/main.ts"), [], { ...env, LOG_LEVEL: "warn" });
+  let left = 5_000;
+  while (left > 4_900) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = (
+      await sql`select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`
+    )[0]?.n;
+  }
+  const t1 = Date.now();
   await drained();
   const seconds = (Date.now() - t0) / 1000;
-  results.worker = { backlog: 5_000, seconds: Number(seconds.toFixed(1)), jobsPerSecond: Math.round(5_000 / seconds) };
+  results.worker = {
+    backlog: 5_000,
+    seconds: Number(seconds.toFixed(1)),
+    timedJobs: left,
+    jobsPerSecond: Math.round(left / ((Date.now() - t1) / 1000)),
+  };
   results.memory = { ingestPeakRssMb: peakRssMb(ingest.child), workerPeakRssMb: peakRssMb(worker2.child) };
   await stop(worker2.child);
   await stop(ingest.child);
@@ -331,7 +346,7 @@ const r = results as {
   };
   endToEnd: EndToEnd;
   endToEndSustained: EndToEnd;
-  worker: { jobsPerSecond: number; seconds: number };
+  worker: { jobsPerSecond: number; seconds: number; timedJobs: number };
   memory: { ingestPeakRssMb: number; workerPeakRssMb: number };
   machine: { cpu: string; cores: number; memoryGb: number; node: string; kernelMonitor: string; at: string };
 };
@@ -358,7 +373,7 @@ const table = `| measure | result |
 | Switchyard / baseline (median of the rounds' ratios) | ${r.ingest.ratio} (rounds ${r.ingest.roundRatios.join(", ")}) |
 ${steadyRows(r.ingest.at1000, r.ingest.baselineAt1000, ` (open loop, evenly spaced${paused})`)}${monitoredRows}${e2eRow(r.endToEndSustained, `; one worker keeps up${paused}`)}
 ${e2eRow(r.endToEnd, `; more than one worker drains here${paused}`)}
-| one crm-sync worker process${paused ? " (the kernel memory monitor paused)" : ""} | ${r.worker.jobsPerSecond} jobs/s (5,000 in ${r.worker.seconds} s) |
+| one crm-sync worker process${paused ? " (the kernel memory monitor paused)" : ""} | ${r.worker.jobsPerSecond} jobs/s once running (the last ${r.worker.timedJobs} of 5,000; all 5,000 took ${r.worker.seconds} s from the process's start) |
 | peak RSS | ingest ${r.memory.ingestPeakRssMb} MiB, worker ${r.memory.workerPeakRssMb} MiB |
 
 Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; load generators on the same machine (autocannon for the 64-connection rounds, an open-loop generator on plain sockets, with evenly spaced requests signed before the clock starts, for the fixed rates); ${monitorNote}; ${r.machine.at}.
