@@ -163,8 +163,11 @@ try {
   await baselineProc.ready("baseline listening");
   const baselineUrl = `http://127.0.0.1:${/baseline listening (\d+)/.exec(baselineProc.output())?.[1]}`;
   const webhookUrl = `${ingestUrl}/webhooks/stripe`;
-  await load(webhookUrl, stripeSigned, { connections: 64, duration: WARMUP_SECONDS });
+  // The baseline warms up first: round 0 starts with ingest, which then follows its own warm-up
+  // rather than the Postgres catch-up the baseline's leaves (one commit per row).
   await load(baselineUrl, stripeSigned, { connections: 64, duration: WARMUP_SECONDS });
+  await load(webhookUrl, stripeSigned, { connections: 64, duration: WARMUP_SECONDS });
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const rounds: Record<"switchyard" | "baseline", Load[]> &
     Record<"at1000" | "baselineAt1000" | "at1000Monitored" | "baselineAt1000Monitored", SteadyResult[]> = {
     switchyard: [],
