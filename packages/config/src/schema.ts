@@ -27,7 +27,10 @@ export const ConfigSchema = z
       .regex(/^[A-Za-z0-9_{}.-]+$/, "letters, digits, _ . - and {} only")
       .default("switchyard"),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    /** Postgres connections per process; a worker needs about one per job it runs at once. */
+    /**
+     * Postgres connections per pool: one pool per process, and a second for the workers under
+     * `pnpm start` on Postgres. A worker needs about one per job it runs at once.
+     */
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
     DATA_DIR: z.string().min(1).default("./.data"),
     INGEST_PORT: port.default(3000),

@@ -46,7 +46,8 @@ export async function createDb(opts: DbOptions): Promise<DbHandle> {
  * planned while `customers` or `deliveries` was nearly empty are sequential scans, and the cached
  * plan keeps them until the next ANALYZE: every job then reads the whole table (with autovacuum
  * off, a crm-sync drain of 20,000 signups read 200 million rows and ran at 284 jobs/s). Every
- * statement a worker runs finds its rows by key through an index, so its sessions turn
+ * statement a worker runs finds its rows through an index (by key, or support context's latest
+ * event of a type for a user, which walks `events_type_idx` either way), so its sessions turn
  * sequential scans off instead: the plans Postgres caches are index scans whatever the table's
  * size, and it does not plan each execution again. Planning every execution (the earlier fix) was
  * 28% of Postgres's CPU in an end-to-end run; this took Postgres from about 2.7 to 1.7 ms of CPU

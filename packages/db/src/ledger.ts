@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { jobIdFor } from "@switchyard/events";
+import { type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import { deliveries, events, failures } from "./schema.ts";
 
@@ -59,40 +60,48 @@ export interface Settled {
 }
 
 /**
- * Queue `q` holds a failure for event `e` that an operator has not closed (open, retrying or
- * discarded): its job is parked, not pending.
+ * The job routed for event `eventId` to `queue` (its id is `jobIdFor(event id)`) holds a failure
+ * an operator has not closed (open, retrying or discarded): it is parked, neither pending nor the
+ * relay's to add again. Only that job's failure counts: a replay or a follow-up job of the same
+ * event has an id of its own.
  */
-const queueParked = sql`exists (select 1 from ${failures} f
-  where f.event_id = e.id and f.queue = q and f.status in ('open', 'retrying', 'discarded'))`;
+export const routedJobParked = (eventId: SQL, queue: SQL) => sql`exists (select 1 from ${failures} f
+  where f.queue = ${queue} and f.job_id = ${jobIdFor("")} || ${eventId}::text
+    and f.status in ('open', 'retrying', 'discarded'))`;
 
 /**
  * An event is settled once nothing routed to it is still pending: `processed` when every queue
- * has completed it, `failed` (with the reason of its newest parked failure) when a queue's job
- * failed for good and the others are done or failed too. A re-driven job that then completes
- * moves a `failed` event on to `processed`. Every completion and every parked failure calls this
- * after its own write has committed, so whichever call runs last sees them all.
- * Idempotent, so a skipped re-delivery can call it again; only the call that makes the event
- * `processed` gets it back.
+ * has completed it, `failed` (with the reason of its routed jobs' newest parked failure) when the
+ * others are done or parked too. A re-driven job that then completes moves a `failed` event on to
+ * `processed`; one that fails again brings its new reason. Every completion and every parked
+ * failure calls this after its own write has committed, so whichever call runs last sees them all.
+ * Idempotent, so a skipped re-delivery can call it again. Only the call that makes the event
+ * `processed` gets it back, and not after a failure: that time includes an operator's.
  */
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
-  // `done or parked` stops at `done`: the usual completion never looks at the failures table.
+  const routedJob = sql`${jobIdFor("")} || o.id::text`;
+  // `done or parked` stops at `done`: a completion never reads the failures table.
   const result = await db.execute(sql`
-    with outcome as (
-      select e.id, bool_and(${queueCompleted}) as done, bool_and(${queueCompleted} or ${queueParked}) as settled
+    with per_queue as (
+      select e.id, e.status, q, ${queueCompleted} as done
       from ${events} e, unnest(e.queues) q
-      where e.id = ${eventId} and e.status in ('received', 'enqueued', 'failed')
-      group by e.id)
-    update ${events} e set
-      status = case when o.done then 'processed' else 'failed' end,
-      reason = case when o.done then null else (select f.reason from ${failures} f
-        where f.event_id = e.id and f.status in ('open', 'retrying', 'discarded')
-        order by f.updated_at desc limit 1) end
-    from outcome o
-    where e.id = o.id and o.settled and e.status in ('received', 'enqueued', 'failed')
-      and (o.done or e.status <> 'failed')
-    returning e.status, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
-  const [row] = rowsOf<{ status: string; source: string; received_ms: number | string }>(result);
-  return row?.status === "processed"
+      where e.id = ${eventId} and e.status in ('received', 'enqueued', 'failed')),
+    outcome as (
+      select p.id, p.status as was, bool_and(p.done) as done,
+        bool_and(p.done or ${routedJobParked(sql`p.id`, sql`p.q`)}) as settled
+      from per_queue p group by p.id, p.status),
+    next as (
+      select o.id, o.was, o.done, case when o.done then null else (select f.reason from ${failures} f
+          where f.event_id = o.id and f.job_id = ${routedJob} and f.status in ('open', 'retrying', 'discarded')
+          order by f.updated_at desc limit 1) end as reason
+      from outcome o where o.settled)
+    update ${events} e set status = case when n.done then 'processed' else 'failed' end, reason = n.reason
+    from next n
+    where e.id = n.id and e.status in ('received', 'enqueued', 'failed')
+      and (n.done or e.status <> 'failed' or e.reason is distinct from n.reason)
+    returning e.status, n.was, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
+  const [row] = rowsOf<{ status: string; was: string; source: string; received_ms: number | string }>(result);
+  return row?.status === "processed" && row.was !== "failed"
     ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) }
     : undefined;
 }

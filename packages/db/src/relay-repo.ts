@@ -1,8 +1,8 @@
 import { inArray, type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import type { EventRow } from "./events-repo.ts";
-import { queueCompleted } from "./ledger.ts";
-import { events, failures, relayCursor } from "./schema.ts";
+import { queueCompleted, routedJobParked } from "./ledger.ts";
+import { events, relayCursor } from "./schema.ts";
 
 /**
  * A position in (recorded_at, id) order. Times travel as microseconds since 1970 in a decimal
@@ -71,19 +71,15 @@ export async function claimRelayPass(
 /**
  * The next `received` rows after `from` and before `horizon`, oldest first: ids and queues only.
  * With `pending`, each row's queues leave out those whose delivery completed and those holding
- * a failure an operator has not closed (open, retrying or discarded): the job under
- * `<jobIdPrefix><event id>` is theirs to decide on, not the relay's to add again.
+ * a parked job (`routedJobParked`): it is an operator's to decide on, not the relay's to add again.
  */
 export async function scanReceived(
   db: Db,
-  opts: { from: RelayPosition; horizon: string; limit: number; pending?: { jobIdPrefix: string } },
+  opts: { from: RelayPosition; horizon: string; limit: number; pending?: boolean },
 ): Promise<(RelayPosition & { queues: string[] })[]> {
   const queues = opts.pending
     ? sql`array(select q from unnest(e.queues) q
-        where not ${queueCompleted}
-          and not exists (select 1 from ${failures} f
-            where f.queue = q and f.job_id = ${opts.pending.jobIdPrefix} || e.id::text
-              and f.status in ('open', 'retrying', 'discarded')))`
+        where not ${queueCompleted} and not ${routedJobParked(sql`e.id`, sql`q`)})`
     : sql`e.queues`;
   const result = await db.execute(sql`
     select e.id::text as id, ${micros(sql`e.recorded_at`)} as at, ${queues} as queues from ${events} e

@@ -20,8 +20,8 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
  * `received` until every routed worker finished it (`processed`). Whether its jobs reached Redis
  * is not written per row: the job ids in Redis say so, and the relay checks them once for every
  * row still `received` after the grace period, then again, round and round, for rows still
- * `received` 15 minutes on. A job parked as a failure leaves its event `received` (`failed` is
- * not set today). `enqueued` is only found on rows written before
+ * `received` 15 minutes on. Once the only jobs left are parked as failures, the event is
+ * `failed` (ledger.ts), and `processed` if a re-driven one completes. `enqueued` is only found on rows written before
  * migration 0001 (which marked them so): workers still settle them, the relay leaves them alone.
  */
 export type EventStatus = "received" | "enqueued" | "rejected" | "processed" | "failed";
@@ -110,7 +110,7 @@ export const failures = pgTable(
   (t) => [
     index("failures_reason_status_idx").on(t.reason, t.status),
     uniqueIndex("failures_queue_job_uq").on(t.queue, t.jobId),
-    // An event's parked failures: settling it (ledger.ts) and the failures search by event.
+    // An event's failures: the reason a failed event is given (ledger.ts), and the search by event.
     index("failures_event_idx").on(t.eventId),
   ],
 );

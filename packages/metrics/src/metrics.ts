@@ -84,7 +84,7 @@ export function createMetrics(): Metrics {
     }),
     eventLatency: new Histogram({
       name: "switchyard_event_latency_seconds",
-      help: "From receipt (events.received_at) to the last effect: when the event was settled processed.",
+      help: "From receipt (events.received_at) to the last effect: when the event was settled processed. Events that failed and were retried by an operator are left out.",
       labelNames: ["source"],
       buckets: LATENCY_BUCKETS,
       registers,

@@ -34,8 +34,8 @@ describe("defineWorker runtime", () => {
     return event;
   }
   /** A job as BullMQ hands it to the processor: first attempt of three. */
-  const fakeJob = (name: string, data: unknown) =>
-    ({ id: `job-${seq++}`, name, data, attemptsMade: 0, opts: { attempts: 3 } }) as unknown as Job;
+  const fakeJob = (name: string, data: unknown, id = `job-${seq++}`) =>
+    ({ id, name, data, attemptsMade: 0, opts: { attempts: 3 } }) as unknown as Job;
   const envelope = (eventId: string, payload: unknown) => ({
     eventId,
     source: "app",
@@ -113,7 +113,8 @@ describe("defineWorker runtime", () => {
       }),
       deps(),
     );
-    const failing = run(fakeJob("app.user.signed_up", envelope(event.id, event.payload)));
+    // The job the relay or ingest routed for the event, under the id they give it.
+    const failing = run(fakeJob("app.user.signed_up", envelope(event.id, event.payload), jobIdFor(event.id)));
     await expect(failing).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(failing).rejects.toThrow("auth_failed: CRM token revoked");
     // Parked, and the event says so: failed, with the reason, until a re-drive completes it.

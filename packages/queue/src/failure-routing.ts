@@ -35,8 +35,6 @@ export async function routeFailure(
     lastError,
     payload: job.data,
   });
-  // With the failure committed, the event is `failed` unless another queue still owes it a run.
-  if (envelope.success) await settleEvent(deps.db, envelope.data.eventId);
   const parked: ParkedFailure = {
     failureId: row.id,
     originQueue: queue,
@@ -50,4 +48,10 @@ export async function routeFailure(
   await deps.registry.failure(reason).add(`${queue}/${job.name}`, parked, { jobId: `${row.id}-${row.occurrences}` });
   deps.logger.warn("job failed for good; parked", { reason, queue, jobId: job.id, failureId: row.id });
   await deps.alerter?.notify(reason, { queue, jobName: job.name, error: lastError });
+  // Last, so a database hiccup here costs neither the parked copy nor the alert. With the failure
+  // committed, the event is `failed` unless another queue still owes it a run.
+  if (envelope.success)
+    await settleEvent(deps.db, envelope.data.eventId).catch((err: unknown) =>
+      deps.logger.warn("failure parked; the event's status was not updated", { eventId: envelope.data.eventId, err }),
+    );
 }

@@ -9,7 +9,6 @@ import {
   releaseRelayPass,
   scanReceived,
 } from "@switchyard/db";
-import { jobIdFor } from "@switchyard/events";
 import type { Dispatcher } from "./dispatch.ts";
 
 export interface RelayOptions {
@@ -96,7 +95,7 @@ export function createRelay(opts: RelayOptions): Relay {
           horizon: claimed.horizon,
           limit: batchSize,
           // Going round again, skip what finished and what an operator holds: see scanReceived.
-          ...(scan.recheck ? { pending: { jobIdPrefix: jobIdFor("") } } : {}),
+          ...(scan.recheck ? { pending: true } : {}),
         });
         const missing = await opts.dispatcher.withoutJobs(rows);
         await enqueueMissing(missing);
