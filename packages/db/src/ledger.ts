@@ -60,14 +60,20 @@ export interface Settled {
 }
 
 /**
- * The job routed for event `eventId` to `queue` (its id is `jobIdFor(event id)`) holds a failure
- * an operator has not closed (open, retrying or discarded): it is parked, neither pending nor the
- * relay's to add again. Only that job's failure counts: a replay or a follow-up job of the same
- * event has an id of its own.
+ * Failures of the jobs routed for event `eventId` (their id is `jobIdFor(event id)`) that an
+ * operator has not closed (open, retrying or discarded): those jobs are parked, neither pending
+ * nor the relay's to add again. Only they count: a replay or a follow-up job of the same event has
+ * an id of its own.
  */
-export const routedJobParked = (eventId: SQL, queue: SQL) => sql`exists (select 1 from ${failures} f
-  where f.queue = ${queue} and f.job_id = ${jobIdFor("")} || ${eventId}::text
-    and f.status in ('open', 'retrying', 'discarded'))`;
+const routedJobFailures = (eventId: SQL) => sql`from ${failures} f
+  where f.job_id = ${jobIdFor("")} || ${eventId}::text and f.status in ('open', 'retrying', 'discarded')`;
+
+/** The job routed for event `eventId` to `queue` is parked (see routedJobFailures). */
+export const routedJobParked = (eventId: SQL, queue: SQL) =>
+  sql`exists (select 1 ${routedJobFailures(eventId)} and f.queue = ${queue})`;
+
+/** The statuses an event can still be settled from (re-checked by the update, should it race). */
+const SETTLEABLE = sql`('received', 'enqueued', 'failed')`;
 
 /**
  * An event is settled once nothing routed to it is still pending: `processed` when every queue
@@ -79,25 +85,23 @@ export const routedJobParked = (eventId: SQL, queue: SQL) => sql`exists (select 
  * `processed` gets it back, and not after a failure: that time includes an operator's.
  */
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
-  const routedJob = sql`${jobIdFor("")} || o.id::text`;
   // `done or parked` stops at `done`: a completion never reads the failures table.
   const result = await db.execute(sql`
     with per_queue as (
       select e.id, e.status, q, ${queueCompleted} as done
       from ${events} e, unnest(e.queues) q
-      where e.id = ${eventId} and e.status in ('received', 'enqueued', 'failed')),
+      where e.id = ${eventId} and e.status in ${SETTLEABLE}),
     outcome as (
       select p.id, p.status as was, bool_and(p.done) as done,
         bool_and(p.done or ${routedJobParked(sql`p.id`, sql`p.q`)}) as settled
       from per_queue p group by p.id, p.status),
     next as (
-      select o.id, o.was, o.done, case when o.done then null else (select f.reason from ${failures} f
-          where f.event_id = o.id and f.job_id = ${routedJob} and f.status in ('open', 'retrying', 'discarded')
-          order by f.updated_at desc limit 1) end as reason
+      select o.id, o.was, o.done, case when o.done then null else (select f.reason
+          ${routedJobFailures(sql`o.id`)} and f.event_id = o.id order by f.updated_at desc limit 1) end as reason
       from outcome o where o.settled)
     update ${events} e set status = case when n.done then 'processed' else 'failed' end, reason = n.reason
     from next n
-    where e.id = n.id and e.status in ('received', 'enqueued', 'failed')
+    where e.id = n.id and e.status in ${SETTLEABLE}
       and (n.done or e.status <> 'failed' or e.reason is distinct from n.reason)
     returning e.status, n.was, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
   const [row] = rowsOf<{ status: string; was: string; source: string; received_ms: number | string }>(result);
