@@ -122,6 +122,37 @@ describe("createLogger", () => {
     expect(new Date(parsed.time).toISOString()).toBe(parsed.time);
   });
 
+  it("logs a database error without its statement's parameters or the fields that echo them", () => {
+    const lines: string[] = [];
+    const log = createLogger({ name: "t", write: (l) => lines.push(l) });
+    const body = JSON.stringify({ type: "user.signed_up", data: { email: "ada@example.com" } });
+    class DrizzleQueryError extends Error {}
+    // As drizzle wraps a postgres.js error: its message ends in every parameter of the statement.
+    const driver = Object.assign(new Error("terminating connection due to administrator command"), {
+      name: "PostgresError",
+      code: "57P01",
+      detail: "Key (email)=(ada@example.com) already exists.",
+      parameters: [body],
+      query: "insert into events select * from jsonb_to_recordset($1)",
+    });
+    const err = new DrizzleQueryError(`Failed query: \n    insert into events\n    select $1\nparams: ${body}`, {
+      cause: driver,
+    });
+    log.error("batch not recorded", { err });
+    log.error("long", { err: new Error("x".repeat(5_000)) });
+    log.error("several", { err: new AggregateError([Object.assign(new Error("refused"), { code: "ECONNREFUSED" })]) });
+    const [line = "", long = "", several = ""] = lines;
+    expect(line).not.toContain("ada@example.com");
+    expect(line).not.toContain("params");
+    expect(JSON.parse(line).err).toEqual({
+      type: "DrizzleQueryError",
+      message: "Failed query: insert into events select $1",
+      cause: { type: "PostgresError", message: "terminating connection due to administrator command", code: "57P01" },
+    });
+    expect(long.length).toBeLessThan(600);
+    expect(JSON.parse(several).err.errors).toEqual([{ type: "Error", message: "refused", code: "ECONNREFUSED" }]);
+  });
+
   it("writes nothing at silent, and children carry their bindings", () => {
     const lines: string[] = [];
     createLogger({ name: "t", level: "silent", write: (l) => lines.push(l) }).error("hidden");

@@ -1,5 +1,7 @@
+import { markedSecretValues } from "@switchyard/env";
+import { reservedSourceNames, SOURCES, type SourceRegistry } from "@switchyard/sources";
 import type { z } from "zod";
-import { ConfigSchema } from "./schema.ts";
+import { type ConfigSchema, configSchemaFor } from "./schema.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -13,15 +15,14 @@ export class ConfigError extends Error {
 }
 
 const GENERIC_SECRET = /^WEBHOOK_SECRET_([A-Z][A-Z0-9_]{0,39})$/;
-const RESERVED_SOURCES = new Set(["stripe", "hubspot", "zendesk", "app"]);
 
-function genericSources(env: Env): Map<string, string[]> {
+function genericSources(env: Env, reserved: ReadonlySet<string>): Map<string, string[]> {
   const sources = new Map<string, string[]>();
   for (const [key, value] of Object.entries(env)) {
     const match = GENERIC_SECRET.exec(key);
     if (!match?.[1] || !value) continue;
     const source = match[1].toLowerCase();
-    if (RESERVED_SOURCES.has(source)) {
+    if (reserved.has(source)) {
       throw new ConfigError(`${key}: "${source}" has its own signature scheme and variable; pick another source name`);
     }
     const secrets = value
@@ -44,47 +45,32 @@ function genericSources(env: Env): Map<string, string[]> {
   return sources;
 }
 
-/** Parses the environment once. Messages name variables, never echo their values. */
-export function parseConfig(env: Env): Config {
+/**
+ * Parses the environment once. Messages name variables, never echo their values. `sources` is
+ * the registry whose variables are read (a test may add a fixture source).
+ */
+export function parseConfig(env: Env, sources: SourceRegistry = SOURCES): Config {
   // `FOO=` in a .env file means "not set", as it does for docker compose.
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = ConfigSchema.safeParse(set);
+  const parsed = configSchemaFor(sources).schema.safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  return { ...parsed.data, webhookSources: genericSources(set) };
+  return { ...parsed.data, webhookSources: genericSources(set, reservedSourceNames(sources)) } as Config;
 }
 
-/** Every configured secret value, so logs and errors can redact them wherever they appear. */
-export function secretValues(config: Config): string[] {
+/**
+ * Every configured secret value, so logs and errors can redact them wherever they appear: what
+ * the schema marks with `secret()`, and every Standard Webhooks source's secrets.
+ */
+export function secretValues(config: Config, sources: SourceRegistry = SOURCES): string[] {
   const values = [
-    ...config.STRIPE_WEBHOOK_SECRET,
-    ...config.HUBSPOT_CLIENT_SECRET,
-    ...config.ZENDESK_WEBHOOK_SECRET,
-    ...config.APP_API_KEYS,
+    ...markedSecretValues(configSchemaFor(sources).shape, config),
     ...[...config.webhookSources.values()].flat(),
-    config.STRIPE_SECRET_KEY,
-    config.HUBSPOT_ACCESS_TOKEN,
-    config.ZENDESK_API_TOKEN,
-    config.OPENAI_API_KEY,
-    config.ADMIN_TOKEN,
-    config.ADMIN_PASSWORD,
-    // Slack-style incoming webhook URLs are bearer credentials in themselves.
-    config.ALERT_WEBHOOK_URL,
-    passwordOf(config.DATABASE_URL),
-    passwordOf(config.REDIS_URL),
   ];
-  return values.filter((v): v is string => typeof v === "string" && v.length >= 4);
-}
-
-function passwordOf(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
+  // Shorter than this, a "secret" would redact ordinary words out of every line.
+  return values.filter((v) => v.length >= 4);
 }
 
 /** For an app's env.ts: parse, or stop the process with a message that names the problem. */

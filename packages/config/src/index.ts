@@ -16,5 +16,5 @@ export {
   redact,
   SENSITIVE_KEYS,
 } from "./logger.ts";
-export { ConfigSchema } from "./schema.ts";
+export { BASE_CONFIG_SHAPE, CONFIG_SHAPE, ConfigSchema, configSchemaFor } from "./schema.ts";
 export { safeEqual } from "./secrets.ts";

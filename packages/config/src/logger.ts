@@ -62,9 +62,40 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Errors log as their type and message: a stack adds noise, and provider text is already our own. */
-const errorAsObject = (value: unknown) =>
-  value instanceof Error ? { type: value.name, message: value.message } : value;
+/** Of a message, at most this much is logged: a driver's message may quote what it was sent. */
+const MAX_MESSAGE = 300;
+
+/**
+ * A message without drizzle's "params: …" (every parameter of the statement), on one line (a
+ * statement's text is indented SQL), cut to MAX_MESSAGE.
+ */
+function messageOf(text: string): string {
+  const params = text.indexOf("\nparams:");
+  const kept = (params >= 0 ? text.slice(0, params) : text).replace(/\s+/g, " ").trim();
+  return kept.length > MAX_MESSAGE ? `${kept.slice(0, MAX_MESSAGE)}… (${kept.length} characters)` : kept;
+}
+
+/**
+ * Errors log as their type, message and code, and what they wrap (`cause`, an AggregateError's
+ * first `errors`); never a stack (noise; provider text is already our own) nor other fields. A
+ * database error must not put a request in the log: drizzle's message is "Failed query: <sql>
+ * params: <every parameter>", a whole batch of bodies for an insert, and postgres.js's errors
+ * carry `parameters`, `args`, `query` and `detail`, which quotes the values of a conflict.
+ */
+function errorAsObject(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return messageOf(value);
+  if (!(value instanceof Error)) return depth === 0 ? value : undefined;
+  const type = value.name === "Error" ? value.constructor.name : value.name;
+  const out: Record<string, unknown> = { type, message: messageOf(value.message) };
+  const code = (value as { code?: unknown }).code;
+  if (typeof code === "string" || typeof code === "number") out.code = code;
+  if (depth < 3) {
+    if (value instanceof AggregateError) out.errors = value.errors.slice(0, 3).map((e) => errorAsObject(e, depth + 1));
+    if (value.cause !== undefined) out.cause = errorAsObject(value.cause, depth + 1);
+  }
+  return out;
+}
+const logError = (value: unknown) => errorAsObject(value);
 
 /**
  * pino, writing one JSON object per line: time (ISO), level (as a label), name, msg and the fields.
@@ -90,7 +121,7 @@ export function createLogger(opts: LoggerOptions, bindings: Fields = {}): Logger
       base: { name: opts.name },
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: errorAsObject, error: errorAsObject },
+      serializers: { err: logError, error: logError },
       redact: { paths: REDACT_PATHS, censor: REDACTED },
     },
     destination,

@@ -8,6 +8,18 @@ export interface ContactInput {
   externalId: string | null;
   lifecycleStage: LifecycleStage;
   plan: string | null;
+  /** A marketplace buyer's or seller's figures (crm-sync's order jobs); the local CRM keeps only the stage. */
+  orders?: OrderFigures;
+}
+
+export interface OrderFigures {
+  /** Paid orders as a buyer, what they are worth net of refunds (minor units), and the last one's day. */
+  count: number;
+  lifetimeValue: number;
+  lastOrderDate: string | null;
+  role: "buyer" | "seller";
+  /** A seller's Stripe Connect account: enabled, restricted or pending; null without one. */
+  connectStatus: string | null;
 }
 
 export interface WriteOptions {
@@ -56,4 +68,18 @@ export function localCrm(db: Db): CrmAdapter {
       return { contactId: existing.id, created: false, changed: false };
     },
   };
+}
+
+/**
+ * Records a contact id an external CRM gave for a customer. A customer holding a second id there
+ * is a duplicate record, which the CRM will not tell us about unless asked.
+ */
+export async function mirrorContact(db: Db, provider: string, input: ContactInput, contactId: string): Promise<void> {
+  const { crmContactMirror } = schema;
+  // Plain SQL, like localCrm's upsert: it runs on every crm-sync job.
+  await db.execute(sql`
+    insert into ${crmContactMirror} as m (provider, customer_id, contact_id, email)
+    values (${provider}, ${input.customerId}::text::uuid, ${contactId}, ${input.email})
+    on conflict (provider, customer_id, contact_id) do update set email = excluded.email, writes = m.writes + 1,
+      updated_at = now()`);
 }

@@ -66,6 +66,65 @@ describe("HubSpot CRM adapter against the fake", () => {
     expect(err.message).not.toContain("pat-wrong");
   });
 
+  it("the fake, like HubSpot, ignores a lifecycle stage earlier than the contact's until it is cleared", async () => {
+    const raw = (lifecyclestage: string) =>
+      fetch(`${fake.url}/crm/v3/objects/contacts/batch/upsert`, {
+        method: "POST",
+        headers: { authorization: "Bearer pat-test", "content-type": "application/json" },
+        body: JSON.stringify({
+          inputs: [{ idProperty: "email", id: "raw@example.com", properties: { lifecyclestage } }],
+        }),
+      });
+    const stageOf = () => fake.contacts.get("raw@example.com")?.properties.lifecyclestage;
+    expect((await raw("other")).status).toBe(200);
+    const ignored = await raw("customer");
+    expect(ignored.status).toBe(200);
+    expect(
+      ((await ignored.json()) as { results: { properties: Record<string, string> }[] }).results[0]?.properties,
+    ).toMatchObject({ lifecyclestage: "other" });
+    expect(stageOf()).toBe("other");
+    await raw("");
+    expect(stageOf()).toBe("");
+    await raw("customer");
+    expect(stageOf()).toBe("customer");
+    expect((await raw("evangelist")).status).toBe(200);
+    expect(stageOf()).toBe("evangelist");
+    expect((await raw("not-a-stage")).status).toBe(207);
+  });
+
+  it("moves the stage forward in one write, and backwards by clearing it first, in requests of their own", async () => {
+    const to = (lifecycleStage: ContactInput["lifecycleStage"], key: string) =>
+      crm().upsertContact({ ...contact, email: "stage@example.com", lifecycleStage }, { idempotencyKey: key });
+    const stage = () => fake.contacts.get("stage@example.com")?.properties;
+    const stagesSent = () =>
+      fake
+        .upserts()
+        .map((r) => (r.body as { inputs: { id: string; properties: Record<string, string> }[] }).inputs[0])
+        .filter((i) => i?.id === "stage@example.com")
+        .map((i) => i?.properties.lifecyclestage);
+    await to("lead", "e1-contact");
+    await to("customer", "e2-contact");
+    await to("churned", "e3-contact");
+    expect(stagesSent()).toEqual(["lead", "customer", "other"]);
+    expect(stage()).toMatchObject({ lifecyclestage: "other", switchyard_lifecycle: "churned" });
+    // Back from churned (HubSpot's "other") to customer, then down to lead: each is clear, then set.
+    await to("customer", "e4-contact");
+    expect(stage()).toMatchObject({ lifecyclestage: "customer", switchyard_lifecycle: "customer" });
+    await to("lead", "e5-contact");
+    expect(stage()).toMatchObject({ lifecyclestage: "lead", switchyard_lifecycle: "lead" });
+    expect(stagesSent()).toEqual(["lead", "customer", "other", "customer", "", "customer", "lead", "", "lead"]);
+    expect(
+      fake
+        .upserts()
+        .slice(-3)
+        .map((r) => r.headers["idempotency-key"]),
+    ).toEqual(["e5-contact", "e5-contact-clear-stage", "e5-contact-stage"]);
+    // Past due is a customer to HubSpot: no stage move at all, only Switchyard's own property.
+    await to("past_due", "e6-contact");
+    expect(stagesSent().slice(-1)).toEqual(["customer"]);
+    expect(stage()).toMatchObject({ lifecyclestage: "customer", switchyard_lifecycle: "past_due" });
+  });
+
   it("handles a 207 partial failure per item", async () => {
     const err = await rejectionOf(crm().upsertContact({ ...contact, email: "not-an-email" }, { idempotencyKey: "k2" }));
     expect(err).toBeInstanceOf(PermanentError);

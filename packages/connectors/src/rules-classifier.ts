@@ -20,6 +20,11 @@ const INTENT_RULES: [Intent, RegExp][] = [
   ],
   ["billing_question", /\b(invoice|charged|charge|payment|card|billing|receipt|vat|tax|price|pricing)\b/i],
   ["account_access", /\b(log ?in|sign ?in|password|2fa|two.factor|locked out|reset link|can'?t access)/i],
+  // Before bug_report: "the setup wizard throws an error" is an onboarding ticket first.
+  [
+    "onboarding",
+    /\b(onboarding|getting started|get started|setup wizard|set-up wizard|welcome tour|first steps|finish(ing)? (my |the )?(setup|set-up|set up|sign ?up))\b/i,
+  ],
   ["bug_report", /\b(error|bug|crash|broken|not working|doesn'?t work|fails?|failing|500|exception|timeout)\b/i],
   ["how_to", /\b(how (do|can|to)|where (is|can|do)|is it possible|can i)\b/i],
   ["feedback", /\b(feature request|suggestion|would love|it would be (great|nice)|feedback)\b/i],
@@ -44,6 +49,7 @@ const DRAFTS: Record<Intent, string> = {
   account_access:
     "Sorry you're having trouble getting in. We're looking into your account access and will help you shortly.",
   bug_report: "Thanks for reporting this, and sorry for the trouble. We're investigating and will update you soon.",
+  onboarding: "Thanks for getting in touch while you get set up. We'll walk you through the next step shortly.",
   how_to: "Thanks for your question. We'll get back to you shortly with the steps.",
   feedback: "Thanks for the feedback! We've shared it with the team.",
   other: "Thanks for reaching out. A member of our team will get back to you shortly.",

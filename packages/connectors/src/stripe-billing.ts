@@ -13,10 +13,13 @@ export interface BillingSource {
   readonly name: string;
   subscription(id: string): Promise<Record<string, unknown>>;
   invoice(id: string): Promise<Record<string, unknown>>;
+  /** One-off payments and orders: the PaymentIntent and the Charge as they are now. */
+  paymentIntent(id: string): Promise<Record<string, unknown>>;
+  charge(id: string): Promise<Record<string, unknown>>;
   linkCustomer(stripeCustomerId: string, switchyardCustomerId: string, call: { idempotencyKey: string }): Promise<void>;
 }
 
-function clientOptions(opts: StripeBillingOptions) {
+export function clientOptions(opts: StripeBillingOptions) {
   const base = opts.apiBase ? new URL(opts.apiBase) : undefined;
   return {
     // The queue owns retries (with backoff and failure routing); one client retry hides nothing.
@@ -71,6 +74,9 @@ export function stripeBilling(opts: StripeBillingOptions): BillingSource {
     subscription: (id) =>
       guard(async () => (await stripe.subscriptions.retrieve(id)) as unknown as Record<string, unknown>),
     invoice: (id) => guard(async () => (await stripe.invoices.retrieve(id)) as unknown as Record<string, unknown>),
+    paymentIntent: (id) =>
+      guard(async () => (await stripe.paymentIntents.retrieve(id)) as unknown as Record<string, unknown>),
+    charge: (id) => guard(async () => (await stripe.charges.retrieve(id)) as unknown as Record<string, unknown>),
     linkCustomer: (stripeCustomerId, switchyardCustomerId, call) =>
       guard(async () => {
         await stripe.customers.update(

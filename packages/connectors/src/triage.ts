@@ -8,6 +8,7 @@ export const INTENTS = [
   "billing_question",
   "bug_report",
   "account_access",
+  "onboarding",
   "how_to",
   "feedback",
   "other",

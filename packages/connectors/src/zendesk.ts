@@ -10,7 +10,7 @@ export interface ZendeskOptions {
   email: string;
   apiToken: string;
   timeoutMs?: number;
-  /** Records note writes before they are made (`external_notes`). */
+  /** Records note writes before they are made (`external_notes`): also the mirror the missing-context KPI reads. */
   db: Db;
 }
 
@@ -92,7 +92,7 @@ export function zendeskDesk(opts: ZendeskOptions): SupportAdapter {
       // Recorded first: whatever happens to the call, a retry knows a note may exist.
       const [fresh] = await opts.db
         .insert(externalNotes)
-        .values({ provider: "zendesk", ticketRef: ref, idempotencyKey: key })
+        .values({ provider: "zendesk", ticketRef: ref, idempotencyKey: key, kind: note.kind })
         .onConflictDoNothing()
         .returning();
       const [row] = fresh ? [fresh] : await opts.db.select().from(externalNotes).where(where);

@@ -27,9 +27,14 @@ const MAX_KEY = 200;
 export const eventKey = (id: string) =>
   id.length <= MAX_KEY ? id : `sha256-${createHash("sha256").update(id).digest("hex")}`;
 
-const keyOf = (e: { source: string; sourceEventId: string }) => `${e.source}\u0000${e.sourceEventId}`;
+/** A rejected delivery lives in a key space of its own (the `rejected` column), part of its key. */
+const keyOf = (e: { source: string; sourceEventId: string; rejected: boolean }) =>
+  `${e.source}\u0000${e.rejected ? 1 : 0}\u0000${e.sourceEventId}`;
 
-/** Inserts once per (source, source_event_id); a repeat is counted on the original row instead. */
+/**
+ * Inserts once per (source, source_event_id), rejected deliveries apart; a repeat is counted on
+ * the original row instead.
+ */
 export async function recordEvent(db: Db, raw: NewEvent): Promise<RecordResult> {
   const [result] = await recordEvents(db, [raw]);
   if (!result) throw new Error("recordEvents returned no result");
@@ -46,7 +51,11 @@ export async function recordEvent(db: Db, raw: NewEvent): Promise<RecordResult> 
  * stay `received`, which the relay enqueues: later, but not lost.
  */
 export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<RecordResult[]> {
-  const inputs = raws.map((raw) => ({ ...raw, sourceEventId: eventKey(raw.sourceEventId) }));
+  const inputs = raws.map((raw) => ({
+    ...raw,
+    sourceEventId: eventKey(raw.sourceEventId),
+    rejected: raw.status === "rejected",
+  }));
   const first = new Map<string, (typeof inputs)[number]>();
   for (const input of inputs) if (!first.has(keyOf(input))) first.set(keyOf(input), input);
   // Sorted, so two batches holding the same keys take their index locks in one order: no deadlock.
@@ -72,6 +81,7 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
       attempts: 0,
       duplicates: 0,
       requestId: e.requestId ?? null,
+      rejected: e.rejected,
     }),
   );
   const rows = JSON.stringify(
@@ -94,13 +104,13 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
   // a tenth of ingest's allocations. The time comes back as epoch ms, the same on either driver.
   const result = await db.execute(sql`
     insert into ${events} (id, source, source_event_id, type, received_at, recorded_at, payload, raw_body,
-      payload_hash, status, reason, queues, attempts, duplicates, request_id)
+      payload_hash, status, reason, queues, attempts, duplicates, request_id, rejected)
     select u.id, u.source, u.source_event_id, u.type, u.received_at, now(), u.payload, u.raw_body,
-      u.payload_hash, u.status, u.reason, u.queues, 0, 0, u.request_id
+      u.payload_hash, u.status, u.reason, u.queues, 0, 0, u.request_id, u.status = 'rejected'
     from jsonb_to_recordset(${rows}::text::jsonb) as u(id uuid, source text, source_event_id text, type text,
       received_at timestamptz, payload jsonb, raw_body text, payload_hash text, status text, reason text,
       queues text[], request_id text)
-    on conflict (source, source_event_id) do nothing
+    on conflict (source, source_event_id, rejected) do nothing
     returning id::text as id, (extract(epoch from recorded_at) * 1000)::float8 as recorded_ms`);
   const recordedAt = new Map(
     rowsOf<{ id: string; recorded_ms: number | string }>(result).map((row) => [
@@ -127,8 +137,8 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
       .set({
         duplicates: sql`${events.duplicates} + (case ${sql.join(
           keys.map((k) => {
-            const [source, id] = k.split("\u0000");
-            return sql`when ${events.source} = ${source} and ${events.sourceEventId} = ${id} then ${repeats.get(k)}::int`;
+            const [source, rejected, id] = k.split("\u0000");
+            return sql`when ${events.source} = ${source} and ${events.sourceEventId} = ${id} and ${events.rejected} = ${rejected === "1"} then ${repeats.get(k)}::int`;
           }),
           sql` `,
         )} else 0 end)`,
@@ -136,8 +146,12 @@ export async function recordEvents(db: Db, raws: readonly NewEvent[]): Promise<R
       .where(
         or(
           ...keys.map((k) => {
-            const [source, id] = k.split("\u0000");
-            return and(eq(events.source, source ?? ""), eq(events.sourceEventId, id ?? ""));
+            const [source, rejected, id] = k.split("\u0000");
+            return and(
+              eq(events.source, source ?? ""),
+              eq(events.sourceEventId, id ?? ""),
+              eq(events.rejected, rejected === "1"),
+            );
           }),
         ),
       )

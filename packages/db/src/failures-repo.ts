@@ -1,3 +1,4 @@
+import type { ReasonCode } from "@switchyard/events";
 import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { failures } from "./schema.ts";
@@ -9,7 +10,7 @@ export interface NewFailure {
   queue: string;
   jobName: string;
   jobId: string;
-  reason: string;
+  reason: ReasonCode;
   attempts: number;
   lastError: string;
   payload: unknown;
@@ -37,7 +38,11 @@ export async function recordFailure(db: Db, input: NewFailure): Promise<FailureR
   return row;
 }
 
-/** A job that succeeds after a re-drive closes its failure. */
+/**
+ * A job that succeeded closes its failure, open or retrying: the effect is in place, whoever re-ran
+ * it (a re-drive, or an operator's Retry on the origin job in Bull Board). Only a later run of the
+ * same job can succeed after its failure was recorded, so this is always the current occurrence.
+ */
 export async function resolveFailure(db: Db, queue: string, jobId: string): Promise<void> {
   await db
     .update(failures)
@@ -45,20 +50,75 @@ export async function resolveFailure(db: Db, queue: string, jobId: string): Prom
     .where(and(eq(failures.queue, queue), eq(failures.jobId, jobId), inArray(failures.status, ["open", "retrying"])));
 }
 
-export async function markFailures(
-  db: Db,
-  ids: string[],
-  status: "retrying" | "discarded",
-  note?: string,
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
+/**
+ * open → retrying, the claim that entitles its caller (and no one else) to re-drive the job. A
+ * conditional update, so of any number of concurrent retries exactly one gets the row back.
+ * `attempt` is the occurrence the caller saw (`occurrences`): a retry aimed at an earlier
+ * occurrence does not re-drive one that failed again since.
+ */
+export async function beginRetry(db: Db, id: string, attempt?: number): Promise<FailureRow | undefined> {
+  const [row] = await db
     .update(failures)
-    .set({ status, updatedAt: new Date(), ...(note ? { note } : {}) })
-    .where(inArray(failures.id, ids));
+    .set({ status: "retrying", updatedAt: new Date() })
+    .where(
+      and(
+        eq(failures.id, id),
+        eq(failures.status, "open"),
+        attempt === undefined ? undefined : eq(failures.occurrences, attempt),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/**
+ * Claims up to `limit` open failures of a reason (Retry all). SKIP LOCKED: two Retry alls running
+ * together claim disjoint sets instead of waiting on each other's rows.
+ */
+export async function beginRetryAll(db: Db, reason: ReasonCode, limit = 1_000): Promise<FailureRow[]> {
+  const open = db
+    .select({ id: failures.id })
+    .from(failures)
+    .where(and(eq(failures.reason, reason), eq(failures.status, "open")))
+    .orderBy(failures.updatedAt)
+    .limit(limit)
+    .for("update", { skipLocked: true });
+  return db
+    .update(failures)
+    .set({ status: "retrying", updatedAt: new Date() })
+    .where(and(inArray(failures.id, open), eq(failures.status, "open")))
+    .returning();
+}
+
+/**
+ * Ends the claim of `attempt`: resolved (the job had already succeeded), or back to open (the
+ * re-drive could not be sent). Only from retrying and only for that occurrence, so neither a
+ * resolved failure nor one that has failed again since is ever changed by it.
+ */
+export async function finishRetry(db: Db, id: string, attempt: number, to: "resolved" | "open"): Promise<boolean> {
+  const now = new Date();
+  const rows = await db
+    .update(failures)
+    .set(
+      to === "resolved" ? { status: "resolved", resolvedAt: now, updatedAt: now } : { status: "open", updatedAt: now },
+    )
+    .where(and(eq(failures.id, id), eq(failures.status, "retrying"), eq(failures.occurrences, attempt)))
+    .returning({ id: failures.id });
+  return rows.length > 0;
+}
+
+/** Closes a failure with a note, unless it is already closed (resolved or discarded). */
+export async function discardFailureRow(db: Db, id: string, note: string): Promise<FailureRow | undefined> {
+  const [row] = await db
+    .update(failures)
+    .set({ status: "discarded", note, updatedAt: new Date() })
+    .where(and(eq(failures.id, id), inArray(failures.status, ["open", "retrying"])))
+    .returning();
+  return row;
 }
 
 export interface FailureFilter {
+  /** As an operator typed it: a reason no failure has finds nothing. */
   reason?: string | undefined;
   queue?: string | undefined;
   status?: string | undefined;
@@ -70,10 +130,10 @@ export interface FailureFilter {
   limit?: number | undefined;
 }
 
-/** What Bull Board cannot do: search failures by reason, queue, customer, event or text. */
-export async function searchFailures(db: Db, f: FailureFilter): Promise<FailureRow[]> {
+/** The conditions of a failure search, shared by the search and the paged list (failures-page-repo.ts). */
+export function failureConditions(f: FailureFilter): SQL[] {
   const where: SQL[] = [];
-  if (f.reason) where.push(eq(failures.reason, f.reason));
+  if (f.reason) where.push(eq(failures.reason, f.reason as ReasonCode));
   if (f.queue) where.push(eq(failures.queue, f.queue));
   if (f.status) where.push(eq(failures.status, f.status as FailureRow["status"]));
   if (f.eventId) where.push(eq(failures.eventId, f.eventId));
@@ -87,6 +147,12 @@ export async function searchFailures(db: Db, f: FailureFilter): Promise<FailureR
   }
   if (f.q)
     where.push(sql`(${failures.lastError} ilike ${`%${f.q}%`} or ${failures.payload}::text ilike ${`%${f.q}%`})`);
+  return where;
+}
+
+/** What Bull Board cannot do: search failures by reason, queue, customer, event or text. */
+export async function searchFailures(db: Db, f: FailureFilter): Promise<FailureRow[]> {
+  const where = failureConditions(f);
   return db
     .select()
     .from(failures)

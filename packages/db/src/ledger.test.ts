@@ -1,3 +1,4 @@
+import type { ReasonCode } from "@switchyard/events";
 import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,9 +60,9 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
       queue: "ai-triage",
       jobName: "app.support.requested",
       jobId: `evt-${event.id}`,
-      reason: "llm_timeout",
+      reason: "ai_timeout",
       attempts: 3,
-      lastError: "llm_timeout: no answer",
+      lastError: "ai_timeout: no answer",
       payload: {},
     });
     await startDelivery(handle.db, "ai-triage/app.support.requested", event.id);
@@ -92,7 +93,7 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
       rowsOf<{ status: string; reason: string | null }>(
         await handle.db.execute(sql`select status, reason from events where id = ${event.id}`),
       )[0];
-    const fail = (queue: string, jobId: string, reason: string) =>
+    const fail = (queue: string, jobId: string, reason: ReasonCode) =>
       recordFailure(handle.db, {
         eventId: event.id,
         queue,
@@ -106,13 +107,13 @@ describe.each(["postgres", "pglite"] as const)("settling an event on %s", (drive
     for (const consumer of ["support-context/app.support.requested", "ai-triage/app.support.requested"])
       await startDelivery(handle.db, consumer, event.id);
     // A replay's job in support-context fails: that queue's routed job still owes the event a run.
-    await fail("support-context", `evt-${event.id}-replay-1`, "desk_timeout");
-    await fail("ai-triage", `evt-${event.id}`, "llm_timeout");
+    await fail("support-context", `evt-${event.id}-replay-1`, "support_timeout");
+    await fail("ai-triage", `evt-${event.id}`, "ai_timeout");
     expect(await settleEvent(handle.db, event.id)).toBeUndefined();
     expect(await statusOf()).toEqual({ status: "received", reason: null });
     // Its completion leaves only the parked job: the event has failed, with that job's reason.
     expect(await completeDelivery(handle.db, "support-context/app.support.requested", event.id, null)).toBeUndefined();
-    expect(await statusOf()).toEqual({ status: "failed", reason: "llm_timeout" });
+    expect(await statusOf()).toEqual({ status: "failed", reason: "ai_timeout" });
     // Re-driven, the job fails again for another reason: the event says so.
     await fail("ai-triage", `evt-${event.id}`, "rate_limited");
     expect(await settleEvent(handle.db, event.id)).toBeUndefined();

@@ -1,7 +1,11 @@
 import { jobIdFor } from "@switchyard/events";
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
+import { execOf } from "./hot-sql.ts";
+import { COMPLETION_COLUMNS, type CompletionRow, completionCtes, completionOf, type Settled } from "./ledger-hot.ts";
 import { deliveries, events, failures } from "./schema.ts";
+
+export type { Settled };
 
 /**
  * Records an attempt and returns its number (1 for the first run, 2+ after a crash or retry), in
@@ -17,11 +21,12 @@ export async function startDelivery(db: Db, consumer: string, eventId: string): 
 }
 
 /**
- * Marks (consumer, event) completed, then settles the event: two autocommit statements, not one
- * transaction. Consumers of one event complete concurrently; because each completion commits
- * before its own settle check reads, whichever check runs last sees every completion, so the
- * event is settled (inside one transaction each check would miss the other's uncommitted
- * completion). A crash in between leaves the job unfinished in BullMQ: its re-run finds the
+ * Marks (consumer, event) completed, then settles the event. Consumers of one event complete
+ * concurrently; because each completion commits before its own settle check reads, whichever
+ * check runs last sees every completion, so the event is settled (inside one transaction each
+ * check would miss the other's uncommitted completion). An event whose one routed queue is this
+ * consumer's is the exception: no other completion counts, so the same statement settles it
+ * (ledger-hot.ts). A crash in between leaves the job unfinished in BullMQ: its re-run finds the
  * delivery completed, and the worker settles the event then.
  *
  * `job` names the BullMQ job doing it: a failure parked for that job (a re-driven one that now
@@ -34,17 +39,19 @@ export async function completeDelivery(
   result: unknown,
   job?: { queue: string; id: string },
 ): Promise<Settled | undefined> {
-  const resolved = job
-    ? sql`with resolved as (
-        update ${failures} set status = 'resolved', resolved_at = now(), updated_at = now()
-        where queue = ${job.queue} and job_id = ${job.id} and status in ('open', 'retrying'))`
-    : sql``;
-  await db.execute(sql`${resolved}
-    update ${deliveries} set status = 'completed', completed_at = now(),
-      result = ${result === undefined || result === null ? null : JSON.stringify(result)}::jsonb
-    where consumer = ${consumer} and event_id = ${eventId}`);
-  return await settleEvent(db, eventId);
+  const json = result === undefined || result === null ? null : JSON.stringify(result);
+  const [row] = await execOf(db)<CompletionRow>(COMPLETE, [
+    consumer,
+    eventId,
+    job?.queue ?? null,
+    job?.id ?? null,
+    json,
+  ]);
+  const completion = completionOf(row);
+  return completion.settleAfter ? await settleEvent(db, eventId) : completion.settled;
 }
+
+const COMPLETE = `with ${completionCtes(1, "$5::text::jsonb")} select ${COMPLETION_COLUMNS}`;
 
 /**
  * Queue `q` has completed event `e` (aliases of the statement it goes into): the worker records
@@ -52,12 +59,6 @@ export async function completeDelivery(
  */
 export const queueCompleted = sql`exists (select 1 from ${deliveries} d
   where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed')`;
-
-/** An event this call turned `processed`: when it was received, for the end-to-end latency. */
-export interface Settled {
-  source: string;
-  receivedAt: Date;
-}
 
 /**
  * Failures of the jobs routed for event `eventId` (their id is `jobIdFor(event id)`) that an

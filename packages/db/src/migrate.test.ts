@@ -15,7 +15,14 @@ const MIGRATIONS = (
 ).entries.length;
 
 const TABLES = [
+  "actions",
   "audit_log",
+  "backfilled_events",
+  "connect_accounts",
+  "console_accounts",
+  "console_login_throttle",
+  "console_sessions",
+  "crm_contact_mirror",
   "crm_contacts",
   "customer_timeline",
   "customers",
@@ -23,11 +30,18 @@ const TABLES = [
   "events",
   "external_notes",
   "failures",
+  "order_facts",
+  "orders",
+  "reconcile_cursor",
   "relay_cursor",
   "review_items",
+  "shadow_writes",
   "support_notes",
+  "support_records",
   "support_tickets",
+  "ticket_contexts",
   "triage_results",
+  "webhook_refusals",
 ];
 
 describe("migrations on Postgres", () => {
@@ -82,5 +96,6 @@ describe("embedded PGlite", () => {
     expect(await claim()).toBeUndefined();
     await second.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+    // PGlite (WebAssembly) applies every migration twice here: slower than a real Postgres.
+  }, 120_000);
 });

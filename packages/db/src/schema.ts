@@ -1,3 +1,4 @@
+import type { ReasonCode } from "@switchyard/events";
 import { sql } from "drizzle-orm";
 import {
   bigserial,
@@ -26,7 +27,7 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
  */
 export type EventStatus = "received" | "enqueued" | "rejected" | "processed" | "failed";
 
-/** Every verified request, recorded once per (source, source_event_id). */
+/** Every verified request, recorded once per (source, source_event_id), rejected ones apart. */
 export const events = pgTable(
   "events",
   {
@@ -49,12 +50,38 @@ export const events = pgTable(
     attempts: integer("attempts").notNull().default(0),
     duplicates: integer("duplicates").notNull().default(0),
     requestId: text("request_id"),
+    /**
+     * A rejected delivery's key space: its id is unique among rejected ones only, so no caller's key
+     * for a valid event can collide with what a malformed body left (migration 0011).
+     */
+    rejected: boolean("rejected").notNull().default(false),
   },
   (t) => [
-    uniqueIndex("events_source_event_uq").on(t.source, t.sourceEventId),
+    uniqueIndex("events_source_key_uq").on(t.source, t.sourceEventId, t.rejected),
+    index("events_app_user_idx")
+      .on(sql`(${t.payload} -> 'data' ->> 'userId')`, t.receivedAt)
+      .where(sql`${t.source} = 'app'`),
     index("events_received_idx").on(t.recordedAt, t.id).where(sql`${t.status} = 'received'`),
     index("events_type_idx").on(t.type, t.receivedAt),
   ],
+);
+
+/**
+ * Webhook deliveries ingest refused before writing anything (signature or timestamp refused,
+ * unknown or unconfigured source, body too large), summed per minute, source and reason, so the
+ * webhook failure KPI sees what leaves no event row. Each ingest process adds its own counts.
+ */
+export const webhookRefusals = pgTable(
+  "webhook_refusals",
+  {
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    /** A configured source's name, or `unknown` (a made-up path must not add rows of its own). */
+    source: text("source").notNull(),
+    /** The answer's error code: auth_failed, not_found or payload_too_large. */
+    reason: text("reason").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.source, t.reason] })],
 );
 
 /**
@@ -95,7 +122,7 @@ export const failures = pgTable(
     queue: text("queue").notNull(),
     jobName: text("job_name").notNull(),
     jobId: text("job_id").notNull(),
-    reason: text("reason").notNull(),
+    reason: text("reason").$type<ReasonCode>().notNull(),
     status: text("status").$type<FailureStatus>().notNull().default("open"),
     attempts: integer("attempts").notNull().default(0),
     /** How many times this job has landed in a failure queue (a re-drive can fail again). */
@@ -112,6 +139,8 @@ export const failures = pgTable(
     uniqueIndex("failures_queue_job_uq").on(t.queue, t.jobId),
     // An event's failures: the reason a failed event is given (ledger.ts), and the search by event.
     index("failures_event_idx").on(t.eventId),
+    // What still waits on a person or a re-drive, by event (GET /v1/customers/{userId}/status).
+    index("failures_unsettled_idx").on(t.eventId).where(sql`${t.status} in ('open', 'retrying')`),
   ],
 );
 
@@ -188,6 +217,27 @@ export const crmContacts = pgTable("crm_contacts", {
   updatedAt: updatedAt(),
 });
 
+/**
+ * What Switchyard wrote to an external CRM (HubSpot): every contact id it was given per customer.
+ * The CRM is not read back, so this mirror is how duplicates there are measured: a customer with a
+ * second contact id has a duplicate record.
+ */
+export const crmContactMirror = pgTable(
+  "crm_contact_mirror",
+  {
+    provider: text("provider").notNull(),
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    contactId: text("contact_id").notNull(),
+    email: text("email"),
+    writes: integer("writes").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.customerId, t.contactId] })],
+);
+
 /** Local support desk adapter's tickets. */
 export const supportTickets = pgTable("support_tickets", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -229,6 +279,8 @@ export const externalNotes = pgTable(
     provider: text("provider").notNull(),
     ticketRef: text("ticket_ref").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
+    /** Which note it is; with `status` the mirror the missing-context KPI reads for that desk. */
+    kind: text("kind").$type<"context" | "draft">(),
     remoteId: text("remote_id"),
     status: text("status").$type<"pending" | "written">().notNull().default("pending"),
     createdAt: createdAt(),
@@ -260,22 +312,34 @@ export const triageResults = pgTable("triage_results", {
   createdAt: createdAt(),
 });
 
-/** Requests that a person must decide (refunds, plan changes, deletions, escalations). */
+/**
+ * Requests that a person must decide (refunds, plan changes, deletions, escalations): the review
+ * inbox. An item for a gateway action (`action_id`, its FK in migration 0009) is approved (`done`)
+ * or rejected (`dismissed`) with the decider's name and note; one from a message has no action.
+ */
 export const reviewItems = pgTable(
   "review_items",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    eventId: uuid("event_id")
-      .notNull()
-      .references(() => events.id),
+    eventId: uuid("event_id").references(() => events.id),
     customerId: uuid("customer_id").references(() => customers.id),
     ticketExternalId: text("ticket_external_id"),
     kind: text("kind").notNull(),
     reason: text("reason").notNull(),
     status: text("status").$type<"open" | "done" | "dismissed">().notNull().default("open"),
+    actionId: uuid("action_id"),
+    decision: text("decision").$type<"approved" | "rejected">(),
+    decidedBy: text("decided_by"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    note: text("note"),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("review_items_event_kind_uq").on(t.eventId, t.kind)],
+  (t) => [
+    uniqueIndex("review_items_event_kind_uq").on(t.eventId, t.kind),
+    uniqueIndex("review_items_action_uq").on(t.actionId),
+    index("review_items_status_idx").on(t.status, t.createdAt),
+  ],
 );
 
 export const auditLog = pgTable("audit_log", {
@@ -287,3 +351,8 @@ export const auditLog = pgTable("audit_log", {
   details: jsonb("details"),
   createdAt: createdAt(),
 });
+export * from "./schema-accounts.ts";
+export * from "./schema-actions.ts";
+export * from "./schema-orders.ts";
+export * from "./schema-reconcile.ts";
+export * from "./schema-rollout.ts";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { mergeFacts } from "./billing.ts";
 import { type BillingFacts, checkoutFacts, invoiceFacts, subscriptionFacts } from "./billing-facts.ts";
 import type { Customer } from "./customers.ts";
-import { isEntitled, lifecycleStage } from "./lifecycle.ts";
+import { billingStage, isEntitled, lifecycleStage } from "./lifecycle.ts";
 
 const T = 1_800_000_000;
 const blank = (): Customer => ({
@@ -123,6 +123,34 @@ describe("billing merge", () => {
   it("lets an operator override win over billing facts", () => {
     const c = { ...applyAll([failed(T)]), statusOverride: "entitled" };
     expect(isEntitled(c)).toBe(true);
+  });
+
+  it("derives the stage from the override too: entitled is a customer, not entitled keeps billing's stage or churns", () => {
+    const pastDue = applyAll([checkout(T), paid(T + 1, "c"), failed(T + 2)]);
+    const paying = applyAll([checkout(T), paid(T + 1, "c")]);
+    const canceled = applyAll([checkout(T), sub(T + 5, "canceled")]);
+    const stage = (c: ReturnType<typeof blank>, statusOverride: string | null) =>
+      lifecycleStage({ ...c, statusOverride });
+    expect([pastDue, paying, canceled, blank()].map((c) => stage(c, "entitled"))).toEqual([
+      "customer",
+      "customer",
+      "customer",
+      "customer",
+    ]);
+    expect([pastDue, paying, canceled, blank()].map((c) => stage(c, "not_entitled"))).toEqual([
+      "past_due",
+      "churned",
+      "churned",
+      "lead",
+    ]);
+    // Cleared, billing's own stage is back, and billingStage never looks at the override.
+    expect([pastDue, paying, canceled, blank()].map((c) => stage(c, null))).toEqual([
+      "past_due",
+      "customer",
+      "churned",
+      "lead",
+    ]);
+    expect(billingStage({ ...pastDue, statusOverride: "entitled" })).toBe("past_due");
   });
 });
 

@@ -1,16 +1,13 @@
 import { type Db, eq, schema } from "@switchyard/db";
-import { PermanentError, RetryableError } from "@switchyard/events";
+import { PermanentError } from "@switchyard/events";
 import type { BillingFacts } from "./billing-facts.ts";
+import { applyWithoutLock } from "./billing-hot.ts";
+import type { BillingChange, BillingOutcome } from "./billing-types.ts";
 import { type Customer, lockCustomer } from "./customers.ts";
 import { isEntitled, lifecycleStage, statusRank } from "./lifecycle.ts";
-import { addTimeline } from "./timeline.ts";
+import { addTimeline, type TimelineEntry } from "./timeline.ts";
 
-export interface BillingOutcome {
-  customerId: string;
-  /** Lifecycle stage or plan moved: the CRM must hear about it. */
-  crmRelevant: boolean;
-  stateChanged: boolean;
-}
+export type { BillingChange, BillingOutcome };
 
 const newer = (a: Date | undefined, b: Date | null) => a !== undefined && (!b || a > b);
 const atLeast = (a: Date, b: Date | null) => !b || a >= b;
@@ -70,58 +67,59 @@ export async function applyBillingFacts(
   if (!first || (!keys.stripeCustomerId && !keys.externalId && !keys.email)) {
     throw new PermanentError("invalid_payload", `${type} names no customer`);
   }
-  if (opts.waitForLink && keys.stripeCustomerId && !keys.externalId && !keys.email) {
-    // Stripe sends an invoice's events alongside the checkout that links its customer to a user,
-    // often first. Created now, a customer known by its Stripe id alone could not later be joined
-    // to the user's own row; waiting one retry lets the checkout link them.
-    const [known] = await db
-      .select({ id: schema.customers.id })
-      .from(schema.customers)
-      .where(eq(schema.customers.stripeCustomerId, keys.stripeCustomerId));
-    if (!known) {
-      throw new RetryableError(
-        "upstream_unavailable",
-        `Stripe customer ${keys.stripeCustomerId} is not linked to a user yet; waiting for its checkout`,
-      );
-    }
-  }
-  const payment = all.find((f) => f.payment)?.payment;
+  const change = (before: Customer) => billingChange(before, all, eventId, type);
+  // Two statements, the usual way (billing-hot.ts); a customer to create, or one changed meanwhile,
+  // takes the locking transaction below.
+  const applied = await applyWithoutLock(db, keys, change, opts);
+  if (applied) return applied;
   return db.transaction(async (txRaw) => {
     const tx = txRaw as unknown as Db;
-    const before = await lockCustomer(tx, keys);
-    let merged = { ...before };
-    for (const f of all) merged = { ...merged, ...mergeFacts(merged, f) };
-    merged.entitled = isEntitled(merged);
-    const stageBefore = lifecycleStage(before);
-    const stageAfter = lifecycleStage(merged);
-    const stateChanged =
-      merged.subscriptionStatus !== before.subscriptionStatus ||
-      merged.entitled !== before.entitled ||
-      merged.plan !== before.plan;
+    const { merged, outcome, lines } = change(await lockCustomer(tx, keys));
     const { id, createdAt, ...rest } = merged;
     await tx
       .update(schema.customers)
       .set({ ...rest, updatedAt: new Date() })
       .where(eq(schema.customers.id, id));
-    await addTimeline(tx, {
-      customerId: id,
+    for (const line of lines) await addTimeline(tx, line);
+    return outcome;
+  });
+}
+
+/** What the facts make of the customer `before`, and the lines its timeline gets. */
+export function billingChange(before: Customer, all: BillingFacts[], eventId: string, type: string): BillingChange {
+  const first = all[0];
+  if (!first) throw new PermanentError("invalid_payload", `${type} carries no facts`);
+  const payment = all.find((f) => f.payment)?.payment;
+  let merged = { ...before };
+  for (const f of all) merged = { ...merged, ...mergeFacts(merged, f) };
+  merged.entitled = isEntitled(merged);
+  const stageBefore = lifecycleStage(before);
+  const stageAfter = lifecycleStage(merged);
+  const stateChanged =
+    merged.subscriptionStatus !== before.subscriptionStatus ||
+    merged.entitled !== before.entitled ||
+    merged.plan !== before.plan;
+  const lines: TimelineEntry[] = [
+    {
+      customerId: merged.id,
       kind: "event",
       summary: type,
       eventId,
       at: first.at,
       dedupeKey: `event:${eventId}`,
       details: payment ? { payment } : undefined,
+    },
+  ];
+  if (stateChanged) {
+    lines.push({
+      customerId: merged.id,
+      kind: "state_change",
+      summary: `${before.subscriptionStatus ?? "none"} → ${merged.subscriptionStatus ?? "none"}; ${merged.entitled ? "entitled" : "not entitled"}; plan ${merged.plan ?? "none"}`,
+      eventId,
+      dedupeKey: `state:${eventId}`,
+      details: { status: merged.subscriptionStatus, entitled: merged.entitled, plan: merged.plan, stage: stageAfter },
     });
-    if (stateChanged) {
-      await addTimeline(tx, {
-        customerId: id,
-        kind: "state_change",
-        summary: `${before.subscriptionStatus ?? "none"} → ${merged.subscriptionStatus ?? "none"}; ${merged.entitled ? "entitled" : "not entitled"}; plan ${merged.plan ?? "none"}`,
-        eventId,
-        dedupeKey: `state:${eventId}`,
-        details: { status: merged.subscriptionStatus, entitled: merged.entitled, plan: merged.plan, stage: stageAfter },
-      });
-    }
-    return { customerId: id, crmRelevant: stageBefore !== stageAfter || before.plan !== merged.plan, stateChanged };
-  });
+  }
+  const crmRelevant = stageBefore !== stageAfter || before.plan !== merged.plan;
+  return { merged, outcome: { customerId: merged.id, crmRelevant, stateChanged }, lines };
 }

@@ -3,6 +3,7 @@ import { type Db, eq, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
 import { type Customer, lockCustomer } from "./customers.ts";
 import { lifecycleStage } from "./lifecycle.ts";
+import { buyerStats } from "./order-store.ts";
 import { addTimeline } from "./timeline.ts";
 
 /**
@@ -47,7 +48,7 @@ export async function syncContact(
   const customer =
     typeof who === "string" ? (await db.select().from(schema.customers).where(eq(schema.customers.id, who)))[0] : who;
   if (!customer) throw new PermanentError("invalid_payload", `customer ${String(who)} does not exist`);
-  const stage = lifecycleStage(customer);
+  const stage = lifecycleStage({ ...customer, paidOrders: (await buyerStats(db, customer.id)).paidOrders });
   const result = await crm.upsertContact(
     {
       customerId: customer.id,

@@ -30,10 +30,7 @@ export async function lockCustomer(tx: Db, keys: CustomerKeys): Promise<Customer
       .from(customers)
       .where(or(...conditions))
       .for("update");
-    const match =
-      rows.find((r) => keys.stripeCustomerId && r.stripeCustomerId === keys.stripeCustomerId) ??
-      rows.find((r) => keys.externalId && r.externalId === keys.externalId) ??
-      rows[0];
+    const match = pickMatch(rows, keys);
     if (match) return fillKeys(tx, match, { ...keys, email }, rows);
     const [created] = await tx
       .insert(customers)
@@ -46,8 +43,22 @@ export async function lockCustomer(tx: Db, keys: CustomerKeys): Promise<Customer
   throw new Error("customer could not be resolved after concurrent creation");
 }
 
+/** Of the rows matching any key, the customer: by Stripe id first, then app user id, then email. */
+export const pickMatch = <C extends Customer>(rows: readonly C[], keys: CustomerKeys): C | undefined =>
+  rows.find((r) => keys.stripeCustomerId && r.stripeCustomerId === keys.stripeCustomerId) ??
+  rows.find((r) => keys.externalId && r.externalId === keys.externalId) ??
+  rows[0];
+
 async function fillKeys(tx: Db, match: Customer, keys: CustomerKeys, rows: Customer[]): Promise<Customer> {
   const { customers } = schema;
+  const changes = keyPatch(match, keys, rows);
+  if (Object.keys(changes).length === 0) return match;
+  const [updated] = await tx.update(customers).set(changes).where(eq(customers.id, match.id)).returning();
+  return updated ?? match;
+}
+
+/** The keys `match` lacks and `keys` carry (email normalized), that no other of `rows` holds. */
+export function keyPatch(match: Customer, keys: CustomerKeys, rows: readonly Customer[]): Partial<Customer> {
   // Only claim a key no other row holds; two half-known customers are left apart, not merged.
   const taken = (pick: (c: Customer) => string | null, value: string | null | undefined) =>
     !value || rows.some((r) => r.id !== match.id && pick(r) === value);
@@ -56,10 +67,7 @@ async function fillKeys(tx: Db, match: Customer, keys: CustomerKeys, rows: Custo
     patch.stripeCustomerId = keys.stripeCustomerId ?? null;
   if (!match.externalId && !taken((c) => c.externalId, keys.externalId)) patch.externalId = keys.externalId ?? null;
   if (!match.email && !taken((c) => c.email, keys.email)) patch.email = keys.email ?? null;
-  const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v));
-  if (Object.keys(changes).length === 0) return match;
-  const [updated] = await tx.update(customers).set(changes).where(eq(customers.id, match.id)).returning();
-  return updated ?? match;
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v));
 }
 
 export async function findCustomer(

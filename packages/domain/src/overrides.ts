@@ -1,6 +1,6 @@
 import { type Db, eq, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
-import { isEntitled } from "./lifecycle.ts";
+import { isEntitled, lifecycleStage } from "./lifecycle.ts";
 import { addTimeline } from "./timeline.ts";
 
 export type StatusOverride = "entitled" | "not_entitled" | null;
@@ -26,12 +26,15 @@ export async function overrideCustomerStatus(
       .set({ statusOverride: override, entitled, updatedAt: new Date() })
       .where(eq(schema.customers.id, customerId))
       .returning();
+    // The stage moves with the override, so the line says where to, and the CRM sync after it shows it arrive.
+    const stage = { from: lifecycleStage(customer), to: lifecycleStage({ ...customer, statusOverride: override }) };
+    const moved = stage.from === stage.to ? `stays ${stage.to}` : `${stage.from} → ${stage.to}`;
     await addTimeline(tx, {
       customerId,
       kind: "override",
-      summary: `${by.actor} set status override to ${override ?? "none"}: ${by.reason}`,
+      summary: `${by.actor} set status override to ${override ?? "none"}: ${by.reason}; lifecycle stage ${moved}`,
       dedupeKey: `override:${by.auditKey}`,
-      details: { override, entitled, actor: by.actor },
+      details: { override, entitled, actor: by.actor, stage },
     });
     return updated ?? customer;
   });

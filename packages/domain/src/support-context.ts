@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import type { SupportAdapter } from "@switchyard/connectors";
 import { and, type Db, desc, eq, schema, sql } from "@switchyard/db";
-import type { Customer } from "./customers.ts";
+import { type Customer, findCustomer } from "./customers.ts";
+import { type OrderContext, orderContextOf, renderOrderContext } from "./order-context.ts";
+import { closeTicket, openTicketsOf, setFactsKey, trackTicket } from "./ticket-contexts.ts";
 import { addTimeline } from "./timeline.ts";
 
-export interface SupportContext {
+export interface SupportContext extends OrderContext {
   userId: string | null;
   email: string | null;
   plan: string | null;
@@ -61,6 +63,7 @@ export async function buildContext(
     lastFailedAutomation: failed?.data.step ? { step: failed.data.step, at: failed.at.toISOString() } : null,
     device: login?.data.device ?? null,
     platform: login?.data.platform ?? null,
+    ...(customer ? await orderContextOf(db, customer.id) : {}),
   };
 }
 
@@ -78,6 +81,7 @@ export function renderContext(ctx: SupportContext, now: Date): string {
     `Last successful payment: ${payment}`,
     `Last failed automation: ${ctx.lastFailedAutomation ? `${ctx.lastFailedAutomation.step} at ${ctx.lastFailedAutomation.at}` : "none"}`,
     `Device: ${ctx.device ?? "unknown"} · Platform: ${ctx.platform ?? "unknown"}`,
+    ...renderOrderContext(ctx),
   ].join("\n");
 }
 
@@ -85,39 +89,116 @@ export function renderContext(ctx: SupportContext, now: Date): string {
 export const contextKey = (ctx: SupportContext) =>
   `context-${createHash("sha256").update(JSON.stringify(ctx)).digest("hex").slice(0, 32)}`;
 
+interface WriteOpts {
+  eventId: string;
+  signal?: AbortSignal;
+  now?: Date;
+  /**
+   * A model-written account summary to add below the facts (accountSummaryLine); undefined, or
+   * absent, and the note is the code-built context alone. Not part of the note's key: the facts are.
+   */
+  summarize?: (customer: Customer) => Promise<string | undefined>;
+}
+
+/**
+ * Writes the customer's current context on a ticket unless `lastKey` already says it, then reads
+ * the context again: a change that landed while the note was written gets its own note now, and
+ * one that lands later finds the ticket tracked and corrects it. A few rounds at most, so a
+ * customer changing all the time cannot keep one job busy.
+ */
+async function writeCurrentContext(
+  db: Db,
+  desk: SupportAdapter,
+  ticketRef: string,
+  loadCustomer: () => Promise<Customer | undefined>,
+  fallbackEmail: string | null,
+  lastKey: string | null,
+  opts: WriteOpts,
+) {
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  let written: { noteId: string; created: boolean; context: SupportContext; key: string } | undefined;
+  let last = lastKey;
+  for (let round = 0; round < 3; round++) {
+    const customer = await loadCustomer();
+    const ctx = await buildContext(db, customer, fallbackEmail);
+    const key = contextKey(ctx);
+    if (key === last) break;
+    const facts = renderContext(ctx, opts.now ?? new Date());
+    const summary = customer && opts.summarize ? await opts.summarize(customer) : undefined;
+    const body = summary ? `${facts}\nAccount summary (model, from these facts): ${summary}` : facts;
+    const note = await desk.addInternalNote(
+      ticketRef,
+      { kind: "context", body: last === null ? body : body.replace("context —", "context (updated) —") },
+      { idempotencyKey: key, ...signal },
+    );
+    await setFactsKey(db, desk.name, ticketRef, key);
+    if (customer && note.created) {
+      await addTimeline(db, {
+        customerId: customer.id,
+        kind: "support_note",
+        summary: `${last === null ? "context" : "updated context"} note on ticket ${ticketRef} (${desk.name} desk)`,
+        eventId: opts.eventId,
+        dedupeKey: `note:${ticketRef}:${key}`,
+        details: {
+          ticket: ticketRef,
+          noteId: note.noteId,
+          plan: ctx.plan,
+          lastTransaction: ctx.lastPayment?.transactionId,
+        },
+      });
+    }
+    written = { noteId: note.noteId, created: written?.created || note.created, context: ctx, key };
+    last = key;
+  }
+  return written;
+}
+
 export async function attachContext(
   db: Db,
   desk: SupportAdapter,
   ticket: { externalId: string; requesterEmail: string | null; subject: string | null },
   customer: Customer | undefined,
-  opts: { eventId: string; signal?: AbortSignal; now?: Date },
+  opts: WriteOpts & { reloadCustomer?: () => Promise<Customer | undefined> },
 ) {
   const signal = opts.signal ? { signal: opts.signal } : {};
   await desk.ensureTicket(
     { ...ticket, customerId: customer?.id ?? null },
     { idempotencyKey: `${opts.eventId}-ticket`, ...signal },
   );
-  const ctx = await buildContext(db, customer, ticket.requesterEmail);
-  const key = contextKey(ctx);
-  const note = await desk.addInternalNote(
-    ticket.externalId,
-    { kind: "context", body: renderContext(ctx, opts.now ?? new Date()) },
-    { idempotencyKey: key, ...signal },
-  );
-  if (customer && note.created) {
-    await addTimeline(db, {
-      customerId: customer.id,
-      kind: "support_note",
-      summary: `context note on ticket ${ticket.externalId} (${desk.name} desk)`,
-      eventId: opts.eventId,
-      dedupeKey: `note:${ticket.externalId}:${key}`,
-      details: {
-        ticket: ticket.externalId,
-        noteId: note.noteId,
-        plan: ctx.plan,
-        lastTransaction: ctx.lastPayment?.transactionId,
-      },
-    });
+  await trackTicket(db, desk.name, ticket.externalId, customer?.id ?? null);
+  let first = true;
+  const load = async () => {
+    if (first) {
+      first = false;
+      return customer;
+    }
+    return opts.reloadCustomer ? opts.reloadCustomer() : customer && findCustomer(db, { id: customer.id });
+  };
+  const written = await writeCurrentContext(db, desk, ticket.externalId, load, ticket.requesterEmail, null, opts);
+  if (!written) throw new Error(`no context written on ticket ${ticket.externalId}`);
+  return { noteId: written.noteId, created: written.created, context: written.context };
+}
+
+/**
+ * A customer's billing or order state changed: each of their open tickets whose last note no
+ * longer says what Switchyard knows gets a note with the current context. Nothing is written
+ * where the facts are the same, so a repeated or irrelevant change adds no note.
+ */
+export async function refreshContexts(
+  db: Db,
+  desk: SupportAdapter,
+  customerId: string,
+  opts: WriteOpts & { isOpen?: (ticketRef: string) => Promise<boolean> },
+) {
+  const updated: string[] = [];
+  for (const ticket of await openTicketsOf(db, desk.name, customerId)) {
+    if (opts.isOpen && !(await opts.isOpen(ticket.ticketRef))) {
+      await closeTicket(db, desk.name, ticket.ticketRef);
+      continue;
+    }
+    const load = () => findCustomer(db, { id: customerId });
+    const written = await writeCurrentContext(db, desk, ticket.ticketRef, load, null, ticket.factsKey, opts);
+    if (written) updated.push(ticket.ticketRef);
   }
-  return { noteId: note.noteId, created: note.created, context: ctx };
+  return { updated };
 }

@@ -70,6 +70,8 @@ describe("rules classifier", () => {
     ["I'm locked out, the reset link doesn't arrive", "account_access"],
     ["The export button throws an error", "bug_report"],
     ["How do I invite a teammate?", "how_to"],
+    ["I'm stuck on the setup wizard, it keeps failing at step 2", "onboarding"],
+    ["How do I get started after checkout?", "onboarding"],
   ])("%j -> %s", async (message, intent) => {
     expect((await classify(message)).intent).toBe(intent);
   });

@@ -10,9 +10,11 @@ import {
 } from "@switchyard/connectors";
 import { type Db, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
+import { type AiOutputPolicy, checkDraft, sanitizeAiText } from "./ai-output.ts";
 import type { Customer } from "./customers.ts";
 import { privilegedRequests } from "./privileged-words.ts";
 import { addTimeline } from "./timeline.ts";
+import { proposeThroughGateway } from "./triage-actions.ts";
 
 export interface PolicyDecision {
   execute: ProposedAction[];
@@ -51,17 +53,12 @@ export function applyPolicy(output: TriageOutput, input: TriageInput): PolicyDec
   return { execute, review: [...review].map(([kind, reason]) => ({ kind, reason })) };
 }
 
-/** Drafts reach a note as plain text: no markup, links or control characters from the model. */
-export function sanitizeForNote(text: string): string {
-  return (
-    text
-      // Control characters other than tab and line breaks.
-      .replace(/(?![\t\n\r])\p{Cc}/gu, "")
-      .replace(/<[^>]*>/g, "")
-      .replace(/\bhttps?:\/\/\S+/gi, "[link removed]")
-      .slice(0, 4_000)
-  );
+/** Drafts reach a note as plain text: no markup, control characters, card numbers, secrets or foreign links. */
+export function sanitizeForNote(text: string, policy: AiOutputPolicy = NO_LINKS): string {
+  return sanitizeAiText(text, policy).text;
 }
+
+const NO_LINKS: AiOutputPolicy = { allowedLinkDomains: [] };
 
 export interface TriageRun {
   eventId: string;
@@ -75,6 +72,8 @@ export interface TriageMeta {
   degraded?: boolean;
   degradedReason?: string | undefined;
   usage?: { model: string; promptTokens: number; completionTokens: number } | undefined;
+  /** Which links may stay in drafts and summaries; none when absent. */
+  aiOutput?: AiOutputPolicy;
 }
 
 export async function triageMessage(
@@ -103,17 +102,25 @@ export async function triageMessage(
       key("ticket"),
     );
   }
+  const policy = deps.aiOutput ?? NO_LINKS;
+  const draft = checkDraft(output.draftReply, policy);
   if (decision.execute.some((a) => a.type === "attach_draft")) {
+    // A draft promising what only a person may grant is still shown, but as held, never as ready.
+    const heading = draft.ready
+      ? `Suggested reply (${deps.classifier.name}, review before sending):`
+      : `Held for review (${deps.classifier.name}): this draft promises ${draft.promises.join(", ").replaceAll("_", " ")}, which only a person may grant. Do not send it as is.`;
     await deps.desk.addInternalNote(
       run.ticketExternalId,
-      {
-        kind: "draft",
-        body: `Suggested reply (${deps.classifier.name}, review before sending):\n${sanitizeForNote(output.draftReply)}`,
-      },
+      { kind: "draft", body: `${heading}\n${draft.text}` },
       key("draft"),
     );
+    if (!draft.ready)
+      decision.review.push({ kind: "draft_promise", reason: `draft reply promises ${draft.promises.join(", ")}` });
   }
   const customerId = run.customer?.id ?? null;
+  // A proposal the gateway queued has its inbox item already (same event and kind): the insert below skips it.
+  const refused = await proposeThroughGateway(db, run, output.proposedActions);
+  for (const r of decision.review) if (refused.has(r.kind)) r.reason = `${r.reason}; ${refused.get(r.kind)}`;
   for (const item of decision.review) {
     await db
       .insert(schema.reviewItems)
@@ -141,8 +148,8 @@ export async function triageMessage(
       intent: output.intent,
       urgency: output.urgency,
       sentiment: output.sentiment,
-      summary: sanitizeForNote(output.summary),
-      draftReply: sanitizeForNote(output.draftReply),
+      summary: sanitizeAiText(output.summary, policy).text,
+      draftReply: draft.text,
       actions: { executed: decision.execute, review: decision.review },
     })
     .onConflictDoNothing();

@@ -33,7 +33,51 @@ export const AppEvent = z.discriminatedUnion("type", [
       ticketId: z.string().max(200).optional(),
       subject: z.string().min(1).max(500),
       message: z.string().min(1).max(20_000),
+      /** The app's own label for the request; `onboarding` ties the ticket to onboarding (a KPI). */
+      category: z.string().min(1).max(100).optional(),
     }),
+  }),
+  z.object({
+    // The user finished the app's onboarding: with user.logged_in, what the onboarding drop-off KPI looks for.
+    type: z.literal("onboarding.completed"),
+    ...base,
+    data: z.object({ ...userRef }),
+  }),
+  z.object({
+    // A marketplace order placed in the app; orderId is what the app puts in metadata.order_id on Stripe's objects.
+    type: z.literal("order.created"),
+    ...base,
+    data: z.object({
+      orderId: z.string().min(1).max(200),
+      buyer: z.object({ ...userRef, name: z.string().max(200).optional() }),
+      seller: z
+        .object({
+          ...userRef,
+          name: z.string().max(200).optional(),
+          stripeAccountId: z.string().min(1).max(200).optional(),
+        })
+        .optional(),
+      items: z
+        .array(
+          z.object({
+            sku: z.string().min(1).max(200),
+            name: z.string().max(500).optional(),
+            quantity: z.number().int().min(1),
+            unitAmount: z.number().int().min(0),
+          }),
+        )
+        .max(500)
+        .default([]),
+      amount: z.number().int().min(0),
+      currency: z.string().min(3).max(3),
+      applicationFee: z.number().int().min(0).optional(),
+    }),
+  }),
+  z.object({
+    // The app delivered what was bought; legal only once the order is paid.
+    type: z.literal("order.fulfilled"),
+    ...base,
+    data: z.object({ orderId: z.string().min(1).max(200) }),
   }),
   z.object({
     type: z.literal("automation.failed"),

@@ -1,10 +1,23 @@
 import type { z } from "zod";
+import { ActionExecute } from "./action-payloads.ts";
 import type { WorkQueue } from "./queues.ts";
 import type { ReasonCode } from "./reasons.ts";
-import { ChargeRefunded, CheckoutSessionCompleted, InvoiceEvent, SubscriptionEvent } from "./stripe-payloads.ts";
+import {
+  AccountEvent,
+  ChargeEvent,
+  ChargeRefunded,
+  CheckoutSessionCompleted,
+  DisputeEvent,
+  InvoiceEvent,
+  PaymentIntentEvent,
+  PayoutEvent,
+  SubscriptionEvent,
+} from "./stripe-payloads.ts";
 import {
   CustomerChanged,
   HubspotContactEvent,
+  OrderCreated,
+  OrderFulfilled,
   SupportRequested,
   UserSignedUp,
   ZendeskCommentAdded,
@@ -43,6 +56,19 @@ export const JOB_CATALOG = {
       "stripe.invoice.payment_failed": InvoiceEvent,
       "stripe.invoice.payment_action_required": InvoiceEvent,
       "stripe.charge.refunded": ChargeRefunded,
+      // One-off payments and marketplace orders (packages/domain orders-*.ts).
+      "stripe.checkout.session.async_payment_succeeded": CheckoutSessionCompleted,
+      "stripe.checkout.session.async_payment_failed": CheckoutSessionCompleted,
+      "stripe.payment_intent.succeeded": PaymentIntentEvent,
+      "stripe.payment_intent.payment_failed": PaymentIntentEvent,
+      "stripe.payment_intent.canceled": PaymentIntentEvent,
+      "stripe.charge.succeeded": ChargeEvent,
+      "stripe.charge.dispute.created": DisputeEvent,
+      "stripe.charge.dispute.closed": DisputeEvent,
+      "stripe.account.updated": AccountEvent,
+      "stripe.payout.failed": PayoutEvent,
+      "app.order.created": OrderCreated,
+      "app.order.fulfilled": OrderFulfilled,
     },
   },
   "crm-sync": {
@@ -53,6 +79,8 @@ export const JOB_CATALOG = {
     jobs: {
       "app.user.signed_up": UserSignedUp,
       "switchyard.customer.changed": CustomerChanged,
+      // A buyer's orders or a seller's Connect account moved (billing-sync's order handlers).
+      "switchyard.order.changed": CustomerChanged,
       "hubspot.contact.creation": HubspotContactEvent,
       "hubspot.contact.propertyChange": HubspotContactEvent,
     },
@@ -65,6 +93,8 @@ export const JOB_CATALOG = {
     jobs: {
       "zendesk.ticket.created": ZendeskTicketCreated,
       "app.support.requested": SupportRequested,
+      // Billing or orders moved: the customer's open tickets get a corrected context note.
+      "switchyard.customer.changed": CustomerChanged,
     },
   },
   "ai-triage": {
@@ -76,6 +106,17 @@ export const JOB_CATALOG = {
       "zendesk.ticket.created": ZendeskTicketCreated,
       "zendesk.ticket.comment_added": ZendeskCommentAdded,
       "app.support.requested": SupportRequested,
+    },
+  },
+  actions: {
+    attempts: 8,
+    backoffMs: 2_000,
+    timeoutMs: 30_000,
+    // Most of what an approved action calls is Stripe; the desk's own timeouts carry support_timeout.
+    timeoutReason: "billing_timeout",
+    jobs: {
+      // Emitted by the action gateway (POST /v1/actions, ai-triage) and by approvals, never routed from ingest.
+      "switchyard.action.execute": ActionExecute,
     },
   },
 } as const satisfies Record<WorkQueue, QueueSpec>;

@@ -1,4 +1,4 @@
-export const WORK_QUEUES = ["billing-sync", "crm-sync", "support-context", "ai-triage"] as const;
+export const WORK_QUEUES = ["billing-sync", "crm-sync", "support-context", "ai-triage", "actions"] as const;
 
 export type WorkQueue = (typeof WORK_QUEUES)[number];
 

@@ -1,16 +1,8 @@
-/** Sources with a provider-specific signature scheme; any other name uses Standard Webhooks. */
-export const PROVIDER_SOURCES = ["stripe", "hubspot", "zendesk"] as const;
-export type ProviderSource = (typeof PROVIDER_SOURCES)[number];
-
 /** First-party events posted to /v1/events are recorded under this source. */
 export const APP_SOURCE = "app";
 
 /** Names a generic source may take: it ends up in URLs, env var names and queue data. */
 export const SOURCE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
-
-export function isProviderSource(value: string): value is ProviderSource {
-  return (PROVIDER_SOURCES as readonly string[]).includes(value);
-}
 
 /** WEBHOOK_SECRET_<SOURCE> is how a generic source is switched on. */
 export function genericSourceSecretVar(source: string): string {

@@ -9,6 +9,8 @@ const appEventOf = <T extends AppEvent["type"]>(type: T) =>
 
 export const UserSignedUp = appEventOf("user.signed_up");
 export const SupportRequested = appEventOf("support.requested");
+export const OrderCreated = appEventOf("order.created");
+export const OrderFulfilled = appEventOf("order.fulfilled");
 
 /** Zendesk's event webhook for a new ticket; the requester's email rides in `detail` when the trigger adds it. */
 export const ZendeskTicketCreated = z.object({

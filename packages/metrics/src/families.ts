@@ -18,6 +18,8 @@ export const METRIC_FAMILIES = {
   switchyard_openai_errors_total: "counter",
   switchyard_openai_degraded_total: "counter",
   switchyard_openai_tokens_total: "counter",
+  switchyard_reconcile_events_total: "counter",
+  switchyard_reconcile_runs_total: "counter",
   switchyard_metrics_processes: "gauge",
 } as const;
 

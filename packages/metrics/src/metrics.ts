@@ -29,6 +29,9 @@ export interface Metrics {
   readonly openaiErrors: Counter<"reason">;
   readonly openaiDegraded: Counter<"reason">;
   readonly openaiTokens: Counter<"kind">;
+  /** Events a provider's own list held, by whether Switchyard had recorded them (present) or not (backfilled). */
+  readonly reconcileEvents: Counter<"source" | "outcome">;
+  readonly reconcileRuns: Counter<"source" | "outcome">;
 }
 
 /** A fresh set of instruments on a registry of its own (tests build one per system). */
@@ -111,6 +114,18 @@ export function createMetrics(): Metrics {
       name: "switchyard_openai_tokens_total",
       help: "Tokens OpenAI reported using, by kind (prompt, completion).",
       labelNames: ["kind"],
+      registers,
+    }),
+    reconcileEvents: new Counter({
+      name: "switchyard_reconcile_events_total",
+      help: "Events the provider's own event list held, by outcome: present (recorded already) or backfilled.",
+      labelNames: ["source", "outcome"],
+      registers,
+    }),
+    reconcileRuns: new Counter({
+      name: "switchyard_reconcile_runs_total",
+      help: "Reconcile runs against a provider's event list, by outcome (completed, failed).",
+      labelNames: ["source", "outcome"],
       registers,
     }),
   };

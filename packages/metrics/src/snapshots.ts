@@ -49,20 +49,27 @@ export interface MetricsPublisher {
 export interface PublisherOptions {
   metrics: Metrics;
   redisUrl: string;
+  /** Makes the publisher's own connection (a Sentinel or Cluster client); `redisUrl` when absent. */
+  connect?: () => Redis;
   prefix: string;
   intervalMs: number;
   onError?: (err: Error) => void;
 }
 
-/** This process's instruments, published on the configuration's Redis, prefix and period. */
+/**
+ * This process's instruments, published on the configuration's Redis, prefix and period; `via`
+ * gives the connection and key prefix when Redis is a Sentinel or Cluster deployment.
+ */
 export function publishProcessMetrics(
   config: { REDIS_URL: string; QUEUE_PREFIX: string; METRICS_PUBLISH_MS: number },
   logger: { debug(msg: string, fields?: Record<string, unknown>): void },
+  via?: { connect: () => Redis; prefix: string },
 ): MetricsPublisher {
   return startMetricsPublisher({
     metrics: processMetrics(),
     redisUrl: config.REDIS_URL,
-    prefix: config.QUEUE_PREFIX,
+    ...(via ? { connect: via.connect } : {}),
+    prefix: via?.prefix ?? config.QUEUE_PREFIX,
     intervalMs: config.METRICS_PUBLISH_MS,
     onError: (err) => logger.debug("metrics publish failed", { err }),
   });
@@ -72,11 +79,13 @@ export function publishProcessMetrics(
 export function startMetricsPublisher(opts: PublisherOptions): MetricsPublisher {
   const ttlMs = opts.intervalMs * 3;
   // One retry per command: a Redis outage must not pile snapshots up in memory.
-  const redis = new Redis(opts.redisUrl, {
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
+  const redis =
+    opts.connect?.() ??
+    new Redis(opts.redisUrl, {
+      connectTimeout: 2_000,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
   redis.on("error", (err) => opts.onError?.(err));
   const publishNow = () => writeSnapshot(redis, opts.prefix, opts.metrics, ttlMs);
   const timer = setInterval(() => {

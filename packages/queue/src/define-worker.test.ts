@@ -4,9 +4,12 @@ import { jobIdFor, PermanentError, RetryableError } from "@switchyard/events";
 import { TEST_REDIS_URL } from "@switchyard/testkit";
 import { type Job, QueueEvents, UnrecoverableError } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProcessor, defineWorker, type JobContext } from "./define-worker.ts";
+import { createAlerter } from "./alerts.ts";
+import { createProcessor, defineWorker } from "./define-worker.ts";
+import { failingNow, startFailureWatch } from "./failure-watch.ts";
 import { createRedis } from "./redis.ts";
 import { type QueueFixture, queueFixture } from "./testing/fixture.ts";
+import type { JobContext } from "./worker-types.ts";
 import { startWorkers } from "./workers.ts";
 
 describe("defineWorker runtime", () => {
@@ -50,6 +53,7 @@ describe("defineWorker runtime", () => {
     return defineWorker("crm-sync", () => ({
       "app.user.signed_up": handler,
       "switchyard.customer.changed": none,
+      "switchyard.order.changed": none,
       "hubspot.contact.creation": none,
       "hubspot.contact.propertyChange": none,
     }));
@@ -122,6 +126,40 @@ describe("defineWorker runtime", () => {
     expect(row).toMatchObject({ status: "failed", reason: "auth_failed" });
     const [failure] = await fx.handle.db.select().from(schema.failures).where(eq(schema.failures.eventId, event.id));
     expect(failure).toMatchObject({ queue: "crm-sync", reason: "auth_failed", status: "open" });
+  });
+
+  it("hands every failed attempt, rate limits included, and every success to the failure watch", async () => {
+    const event = await recorded();
+    const watch = startFailureWatch({
+      redis: fx.redis,
+      prefix: fx.prefix,
+      alerter: createAlerter({ redis: fx.redis, prefix: fx.prefix, logger, windowMs: 60_000 }),
+      config: config(),
+      logger,
+    });
+    let calls = 0;
+    const run = createProcessor(
+      crmWith(async () => {
+        calls++;
+        if (calls === 1) throw new RetryableError("upstream_unavailable", "CRM answered 502");
+        if (calls === 2) throw new RetryableError("rate_limited", "CRM rate limit (429)", { retryAfterMs: 10 });
+        return { ok: true };
+      }),
+      { ...deps(), watch },
+    );
+    const job = fakeJob("app.user.signed_up", envelope(event.id, event.payload), "watched-1");
+    await expect(run(job)).rejects.toThrow(/^upstream_unavailable: CRM answered 502/);
+    await expect(run(job)).rejects.toThrow("bullmq:rateLimitExceeded");
+    const failing = await failingNow(fx.redis, fx.prefix);
+    expect(failing.map((e) => [e.reason, e.failures, e.retrying, e.queues[0]?.queue])).toEqual([
+      ["rate_limited", 1, 1, "crm-sync"],
+      ["upstream_unavailable", 1, 1, "crm-sync"],
+    ]);
+    expect(failing[1]?.error).toBe("upstream_unavailable: CRM answered 502");
+    // Its own success closes both one-off episodes: nothing would be sent for them.
+    await expect(run(job)).resolves.toEqual({ ok: true });
+    expect(await failingNow(fx.redis, fx.prefix)).toEqual([]);
+    await watch.close();
   });
 
   it("runs on a real queue: a job that fails permanently is not retried", async () => {

@@ -1,69 +1,28 @@
-import { type Config, type Logger, redact, secretValues } from "@switchyard/config";
-import { completeDelivery, type Db, resolveFailure, type Settled, settleEvent, startDelivery } from "@switchyard/db";
+import { type Logger, redact, secretValues } from "@switchyard/config";
+import { completeDelivery, resolveFailure, type Settled, settleEvent, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
   JOB_CATALOG,
   type JobName,
-  type JobPayload,
   PermanentError,
   RetryableError,
   reasonOf,
   type WorkQueue,
 } from "@switchyard/events";
-import { type Metrics, processMetrics, secondsSince } from "@switchyard/metrics";
+import { processMetrics, secondsSince } from "@switchyard/metrics";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { ZodType } from "zod";
-import type { Alerter } from "./alerts.ts";
+import { ALREADY_DELIVERED, Delivered } from "./delivered.ts";
 import { routeFailure } from "./failure-routing.ts";
-import type { QueueRegistry } from "./registry.ts";
-
-export interface JobContext {
-  eventId: string;
-  envelope: EventEnvelope;
-  /** 1 on the first run; more when an earlier run crashed or failed part-way. */
-  attempt: number;
-  /** Runs BullMQ still allows after this one: 0 means a thrown error now parks the job. */
-  retriesLeft: number;
-  logger: Logger;
-  /** Aborted when the job's deadline passes; hand it to every outbound call. */
-  signal: AbortSignal;
-  /** Deterministic key for one external write: the same on every retry, re-drive and replay. */
-  idempotencyKey(step: string): string;
-  /** Emits follow-up work; the job id derives from this event and `step`, so a retry adds nothing. */
-  emit<Q extends WorkQueue, N extends JobName<Q>>(
-    queue: Q,
-    name: N,
-    payload: JobPayload<Q, N>,
-    step: string,
-  ): Promise<void>;
-}
-
-export interface WorkerDeps {
-  config: Config;
-  db: Db;
-  logger: Logger;
-  registry: QueueRegistry;
-  alerter?: Alerter;
-  /** Job durations, failures and end-to-end latency; the process's own instruments when absent. */
-  metrics?: Metrics;
-}
-
-export type Handlers<Q extends WorkQueue> = {
-  [N in JobName<Q>]: (payload: JobPayload<Q, N>, ctx: JobContext) => Promise<unknown>;
-};
-
-export interface WorkerDefinition<Q extends WorkQueue = WorkQueue> {
-  queue: Q;
-  /** Builds the handlers once per process, choosing adapters from the config. */
-  create(deps: WorkerDeps): Handlers<Q>;
-}
+import type { Handlers, JobContext, WorkerDefinition, WorkerDeps } from "./worker-types.ts";
 
 /** Typed one-liners per job name; validation, the ledger, deadlines and errors live in the runtime. */
 export function defineWorker<Q extends WorkQueue>(
   queue: Q,
   create: (deps: WorkerDeps) => Handlers<Q>,
+  opts: { ownsLedger?: readonly JobName<Q>[] } = {},
 ): WorkerDefinition<Q> {
-  return { queue, create };
+  return { queue, create, ...opts };
 }
 
 export type Processor = (job: Job) => Promise<unknown>;
@@ -82,6 +41,10 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       metrics.eventLatency.observe({ source: event.source }, (Date.now() - event.receivedAt.getTime()) / 1_000);
   };
 
+  const owned = new Set<string>(def.ownsLedger ?? []);
+  // Per job, the info lines only when asked for: at the default level a job logs what goes wrong.
+  const logJobs = deps.config.LOG_JOBS || deps.config.LOG_LEVEL === "debug";
+
   async function run(job: Job): Promise<unknown> {
     const envelope = EventEnvelope.safeParse(job.data);
     if (!envelope.success) throw new PermanentError("invalid_payload", `job ${job.id}: not an event envelope`);
@@ -96,23 +59,34 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
 
     const { eventId } = envelope.data;
     const consumer = `${def.queue}/${job.name}`;
-    const logger = deps.logger.child({ queue: def.queue, job: job.name, eventId, requestId: envelope.data.requestId });
-    const attempt = await startDelivery(deps.db, consumer, eventId);
-    if (attempt === undefined) {
+    const delivery = { consumer, eventId, queue: def.queue, jobId: String(job.id) };
+    // A child logger costs its bindings' serialization: made only for a job that logs a line.
+    let logger: Logger | undefined;
+    const log = () => {
+      logger ??= deps.logger.child({ queue: def.queue, job: job.name, eventId, requestId: envelope.data.requestId });
+      return logger;
+    };
+    const skip = async () => {
       // The effect happened; make sure the event says so too, and close a failure parked for a
       // run that did the work but could not finish.
       settled(await settleEvent(deps.db, eventId));
       await resolveFailure(deps.db, def.queue, String(job.id));
-      logger.info("already delivered; skipping");
+      if (logJobs) log().info("already delivered; skipping");
       return SKIPPED;
-    }
+    };
+    const owns = owned.has(job.name);
+    const attempt = owns ? 0 : await startDelivery(deps.db, consumer, eventId);
+    if (attempt === undefined) return skip();
     const controller = new AbortController();
     const ctx: JobContext = {
       eventId,
       envelope: envelope.data,
       attempt,
+      delivery,
       retriesLeft: Math.max(0, (job.opts.attempts ?? 1) - (job.attemptsMade + 1)),
-      logger,
+      get logger() {
+        return log();
+      },
       signal: controller.signal,
       idempotencyKey: (step) => `${eventId}-${step}`,
       emit: async (queue, name, body, step) => {
@@ -129,13 +103,22 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       }, spec.timeoutMs);
     });
     try {
-      const result = await Promise.race([handler(payload.data, ctx), deadline]);
+      const outcome = await Promise.race([handler(payload.data, ctx), deadline]);
+      if (owns) {
+        if (outcome === ALREADY_DELIVERED) return await skip();
+        if (!(outcome instanceof Delivered)) throw new Error(`${consumer} owns its ledger but returned no delivered()`);
+        settled(outcome.completion.settled);
+        // Another queue shares the event: its settle check runs now that the completion has committed.
+        if (outcome.completion.settleAfter) settled(await settleEvent(deps.db, eventId));
+        if (logJobs) log().info("job completed", { attempt: outcome.attempt });
+        return outcome.result;
+      }
       // A re-driven job that now succeeds closes its failure in the same statement.
       settled(
-        await completeDelivery(deps.db, consumer, eventId, result ?? null, { queue: def.queue, id: String(job.id) }),
+        await completeDelivery(deps.db, consumer, eventId, outcome ?? null, { queue: def.queue, id: delivery.jobId }),
       );
-      logger.info("job completed", { attempt });
-      return result;
+      if (logJobs) log().info("job completed", { attempt });
+      return outcome;
     } finally {
       clearTimeout(timer);
     }
@@ -147,18 +130,34 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     try {
       const result = await run(job);
       outcome = result === SKIPPED ? "skipped" : "completed";
+      await deps.watch?.succeeded(def.queue, String(job.id), job.name, result !== SKIPPED);
       return result;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       const permanent = error instanceof PermanentError;
       const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const reason = reasonOf(error);
+      // Every failed attempt, retried or not, starts or feeds the reason's alert clock.
+      const watched = (parked: boolean) =>
+        deps.watch?.failed({
+          queue: def.queue,
+          jobId: String(job.id),
+          jobName: job.name,
+          eventId: eventIdOf(job),
+          reason,
+          error: redact(`${reason}: ${error.message}`, secrets),
+          attemptsMade: job.attemptsMade + 1,
+          attempts: job.opts.attempts ?? 1,
+          backoff: job.opts.backoff,
+          parked,
+        });
       if (!last && error instanceof RetryableError && error.retryAfterMs !== undefined) {
         // The provider said when to come back: pause the whole queue that long, and keep the attempt.
         await deps.registry.get(def.queue).rateLimit(Math.max(1, error.retryAfterMs));
         outcome = "rate_limited";
+        await watched(false);
         throw Worker.RateLimitError();
       }
-      const reason = reasonOf(error);
       outcome = last ? "failed" : "retry";
       if (last) {
         metrics.jobFailures.inc({ queue: def.queue, reason });
@@ -167,6 +166,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
           (routingError: unknown) => logger.error("could not park a failed job", { jobId: job.id, err: routingError }),
         );
       }
+      await watched(last);
       // BullMQ keeps this text (failedReason, stack) in Redis, and Bull Board shows it.
       const message = redact(`${reason}: ${error.message}`, secrets);
       // BullMQ skips the remaining attempts for UnrecoverableError; the reason code leads the message.
@@ -175,6 +175,12 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       metrics.jobDuration.observe({ queue: def.queue, outcome }, secondsSince(started));
     }
   };
+}
+
+function eventIdOf(job: Job): string | undefined {
+  const data: unknown = job.data;
+  if (typeof data !== "object" || data === null || !("eventId" in data)) return undefined;
+  return typeof data.eventId === "string" ? data.eventId : undefined;
 }
 
 /** The request that recorded the job's event, so every log line of a job can be traced back to it. */

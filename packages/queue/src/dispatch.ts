@@ -76,6 +76,22 @@ export function createDispatcher(opts: { db: Db; registry: QueueRegistry; timeou
         .map((queue) => ({ id: row.id, key: opts.registry.get(queue).toKey(jobIdFor(row.id)) })),
     );
     if (checks.length === 0) return [];
+    if (opts.registry.clustered) {
+      // On a Cluster each queue's keys share one slot and queues sit in different ones: a
+      // multi-key EXISTS (or a pipeline) per queue, never one across slots.
+      const byQueue = new Map<string, typeof checks>();
+      for (const row of rows) {
+        for (const queue of row.queues.filter(isWorkQueue)) {
+          const key = opts.registry.get(queue).toKey(jobIdFor(row.id));
+          byQueue.set(queue, [...(byQueue.get(queue) ?? []), { id: row.id, key }]);
+        }
+      }
+      const missing = await Promise.all([...byQueue.values()].map((group) => missingAmong(group)));
+      return [...new Set(missing.flat())];
+    }
+    return missingAmong(checks);
+  }
+  async function missingAmong(checks: readonly { id: string; key: string }[]): Promise<string[]> {
     const redis = opts.registry.connection;
     // One EXISTS over every key counts the jobs present: when all are (the usual case), that is
     // the whole answer. Only a shortfall needs a reply per key to say which.

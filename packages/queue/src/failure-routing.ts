@@ -2,7 +2,7 @@ import { redact, secretValues } from "@switchyard/config";
 import { recordFailure, settleEvent } from "@switchyard/db";
 import { EventEnvelope, type ReasonCode, type WorkQueue } from "@switchyard/events";
 import type { Job } from "bullmq";
-import type { WorkerDeps } from "./define-worker.ts";
+import type { WorkerDeps } from "./worker-types.ts";
 
 /** What a job in a `failed.<reason>` queue carries: enough to re-drive the original exactly. */
 export interface ParkedFailure {
@@ -47,7 +47,7 @@ export async function routeFailure(
   };
   await deps.registry.failure(reason).add(`${queue}/${job.name}`, parked, { jobId: `${row.id}-${row.occurrences}` });
   deps.logger.warn("job failed for good; parked", { reason, queue, jobId: job.id, failureId: row.id });
-  await deps.alerter?.notify(reason, { queue, jobName: job.name, error: lastError });
+  await deps.alerter?.notify(reason, { queue, jobName: job.name, error: lastError, attempts });
   // Last, so a database hiccup here costs neither the parked copy nor the alert. With the failure
   // committed, the event is `failed` unless another queue still owes it a run.
   if (envelope.success)

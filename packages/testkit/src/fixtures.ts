@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 const rid = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
 
@@ -90,15 +91,60 @@ export function subscriptionUpdated(o: BillingFixture & { status: string; type?:
   );
 }
 
-export function zendeskTicketCreated(opts: { ticketId?: string; requesterEmail?: string } = {}) {
+/** An example payload recorded from a provider's documentation (packages/testkit/fixtures). */
+export function providerExample<T = Record<string, unknown>>(provider: "zendesk" | "hubspot", name: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${provider}/${name}.json`, import.meta.url), "utf8")) as T;
+}
+
+/**
+ * The Zendesk user id the fake gives an email, so a webhook and the fake's user agree without
+ * the test passing ids around. Zendesk's ids are integers; its events send them as strings.
+ */
+export function zendeskUserId(email: string): number {
+  return 1_000_000 + (createHash("sha256").update(email.toLowerCase()).digest().readUInt32BE(0) % 1_000_000_000);
+}
+
+/**
+ * `zen:event-type:ticket.created` as Zendesk sends it (the documented example, event version
+ * 2022-11-06, with this ticket's ids): the requester is named by `requester_id` only, never by
+ * email. `requesterEmail` only picks the id `FakeZendesk.addUser` gives that email; `subject` or
+ * `description` null leaves the field out.
+ */
+export function zendeskTicketCreated(
+  opts: {
+    ticketId?: string;
+    requesterEmail?: string;
+    requesterId?: number | string;
+    subject?: string | null;
+    description?: string | null;
+  } = {},
+) {
+  const example = providerExample<{ detail: Record<string, unknown> } & Record<string, unknown>>(
+    "zendesk",
+    "ticket-created",
+  );
+  const ticketId = opts.ticketId ?? "1";
+  const requesterId = String(opts.requesterId ?? zendeskUserId(opts.requesterEmail ?? "ada@example.com"));
+  const now = new Date().toISOString();
+  const { subject: _s, description: _d, ...detail } = example.detail;
+  const subject = opts.subject === undefined ? "Help" : opts.subject;
+  const description = opts.description === undefined ? subject : opts.description;
   return {
-    account_id: 1,
+    ...example,
     id: crypto.randomUUID(),
-    type: "zen:event-type:ticket.created",
-    time: new Date().toISOString(),
-    zendesk_event_version: "2022-11-06",
-    subject: `zen:ticket:${opts.ticketId ?? "1"}`,
-    detail: { id: opts.ticketId ?? "1", requester_email: opts.requesterEmail ?? "ada@example.com", subject: "Help" },
+    time: now,
+    subject: `zen:ticket:${ticketId}`,
+    detail: {
+      ...detail,
+      id: ticketId,
+      requester_id: requesterId,
+      submitter_id: requesterId,
+      actor_id: requesterId,
+      created_at: now,
+      updated_at: now,
+      ...(subject !== null ? { subject } : {}),
+      ...(description !== null ? { description } : {}),
+    } as Record<string, unknown> & { id: string; requester_id: string; subject?: string; description?: string },
     event: {},
   };
 }

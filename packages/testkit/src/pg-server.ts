@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,11 +25,20 @@ const BIN = (() => {
 /** runuser lives in /usr/sbin, which a minimal PATH (CI's, cron's) leaves out. */
 const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].find((p) => existsSync(p)) ?? "runuser";
 
-/** Postgres refuses to run as root: every server command runs as the postgres user. */
-function asPostgres(cmd: string, args: string[]): void {
-  const res = spawnSync(RUNUSER, ["-u", "postgres", "--", `${BIN}/${cmd}`, ...args], { encoding: "utf8" });
-  if (res.status !== 0)
-    throw new Error(`${cmd} failed: ${res.error?.message ?? ""} ${res.stderr ?? ""} ${res.stdout ?? ""}`);
+/**
+ * Postgres refuses to run as root: every server command runs as the postgres user. Run without
+ * blocking, so a test's own clients keep running (and timing) while the server stops or starts.
+ */
+function asPostgres(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      RUNUSER,
+      ["-u", "postgres", "--", `${BIN}/${cmd}`, ...args],
+      { encoding: "utf8" },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`${cmd} failed: ${err.message} ${stderr} ${stdout}`)) : resolve(),
+    );
+  });
 }
 
 export async function startPostgresServer(): Promise<PostgresServer> {
@@ -40,7 +49,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     Number(execFileSync("id", ["-g", "postgres"]).toString()),
   );
   const data = join(dir, "data");
-  asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  await asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const ctl = (...args: string[]) => asPostgres("pg_ctl", ["-D", data, "-w", "-t", "30", ...args]);
@@ -48,7 +57,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     url,
     port,
     async start() {
-      ctl(
+      await ctl(
         "-o",
         `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
         "-l",
@@ -63,14 +72,14 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       }
     },
     async stop() {
-      ctl("-m", "fast", "stop");
+      await ctl("-m", "fast", "stop");
     },
     async kill() {
-      ctl("-m", "immediate", "stop");
+      await ctl("-m", "immediate", "stop");
     },
     async destroy() {
       try {
-        ctl("-m", "immediate", "stop");
+        await ctl("-m", "immediate", "stop");
       } catch {
         // already stopped
       }

@@ -69,20 +69,7 @@ export async function startRedisServer(opts: { dir?: string } = {}): Promise<Red
           stdio: "ignore",
         },
       );
-      for (let i = 0; i < 100; i++) {
-        const probe = new Redis(server.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-        probe.on("error", () => {});
-        try {
-          await probe.connect();
-          await probe.ping();
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, 50));
-        } finally {
-          probe.disconnect();
-        }
-      }
-      throw new Error(`redis-server did not start on port ${port}`);
+      await waitForPing(port, 100, `redis-server did not start on port ${port}`);
     },
     async stop() {
       if (!child || !running()) return;
@@ -93,4 +80,26 @@ export async function startRedisServer(opts: { dir?: string } = {}): Promise<Red
   };
   await server.start();
   return server;
+}
+
+/** Waits until a redis-server on this loopback port answers PING, every 50 ms, `attempts` times. */
+export async function waitForPing(port: number, attempts: number, failure: string): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    const probe = new Redis(port, "127.0.0.1", {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    probe.on("error", () => {});
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error(failure);
 }

@@ -13,12 +13,36 @@ interface UpsertInput {
   properties: Record<string, string>;
 }
 
+/** HubSpot's default lifecycle stages (internal names), earliest first. */
+export const HUBSPOT_LIFECYCLE_ORDER = [
+  "subscriber",
+  "lead",
+  "marketingqualifiedlead",
+  "salesqualifiedlead",
+  "opportunity",
+  "customer",
+  "evangelist",
+  "other",
+] as const;
+
 /**
  * The parts of HubSpot's CRM API Switchyard uses: batch upsert of contacts by email. Stateful,
  * checks the bearer token, and takes faults (429 with either policy, 5xx, 401, latency, hangs).
+ *
+ * `lifecyclestage` moves only forward, as HubSpot's does: a write of an earlier stage than the
+ * contact's is answered as a success and changes nothing, and an empty string clears the value
+ * so that the next write can set any stage (HubSpot's developer forum, "Update Lifecycle Stage
+ * Using API", integrate.hubspot.com/t/update-lifecycle-stage-using-api/1333: "the lifecycle stage
+ * cannot move backwards ... first set the value to "" (empty string), then (in a separate
+ * request) set the earlier lifecycle stage value"; the batch update reference: "Properties values
+ * can be cleared by passing an empty string"). A stage outside the default list is refused as
+ * HubSpot refuses an option the property does not have. Every answer carries the record's stored
+ * properties, so a caller can see a move that was ignored.
  */
 export class FakeHubspot extends FakeServer {
   readonly contacts = new Map<string, FakeContact>();
+  // HubSpot never hands an id out twice, even after the contact is deleted.
+  private nextId = 1000;
   token: string;
 
   constructor(opts: { token?: string } = {}) {
@@ -43,6 +67,11 @@ export class FakeHubspot extends FakeServer {
       ...(opts.retryAfterSeconds !== undefined ? { headers: { "retry-after": String(opts.retryAfterSeconds) } } : {}),
       ...(opts.times !== undefined ? { times: opts.times } : {}),
     });
+  }
+
+  /** The contact deleted (or merged away) on HubSpot's side: the next upsert by its email creates a new one. */
+  deleteContact(email: string): void {
+    this.contacts.delete(email.toLowerCase());
   }
 
   upserts(): Received[] {
@@ -76,8 +105,21 @@ export class FakeHubspot extends FakeServer {
         continue;
       }
       const existing = this.contacts.get(email);
-      const contact: FakeContact = existing ?? { id: String(1000 + this.contacts.size), properties: {}, writes: 0 };
+      const contact: FakeContact = existing ?? { id: String(this.nextId++), properties: {}, writes: 0 };
+      const stage = input.properties?.lifecyclestage;
+      if (stage !== undefined && stage !== "" && !stageIndex(stage)) {
+        errors.push({
+          status: "error",
+          category: "VALIDATION_ERROR",
+          message: `Property values were not valid: ${stage} is not a valid option for lifecyclestage`,
+          context: { ids: [input.id] },
+        });
+        continue;
+      }
+      const current = contact.properties.lifecyclestage;
       contact.properties = { ...contact.properties, ...input.properties, email };
+      if (stage && current && (stageIndex(stage) ?? 0) < (stageIndex(current) ?? 0))
+        contact.properties.lifecyclestage = current;
       contact.writes += 1;
       this.contacts.set(email, contact);
       results.push({
@@ -96,3 +138,9 @@ export class FakeHubspot extends FakeServer {
     return { status: errors.length ? 207 : 200, body };
   }
 }
+
+/** 1-based, so "not a stage" is falsy. */
+const stageIndex = (stage: string): number | undefined => {
+  const i = (HUBSPOT_LIFECYCLE_ORDER as readonly string[]).indexOf(stage);
+  return i < 0 ? undefined : i + 1;
+};

@@ -1,0 +1,2 @@
+-- Reserved for a change in progress; replaced by its statements.
+SELECT 1;
