@@ -1,9 +1,11 @@
 import { writeAudit } from "@switchyard/db";
+import { requestIds } from "@switchyard/http";
+import { keyPrefix } from "@switchyard/queue";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { requestId } from "hono/request-id";
 import { requireAdmin } from "./auth.ts";
 import { BULL_BOARD_PATH, bullBoard } from "./bull-board.ts";
+import { loginRoutes } from "./console/login.ts";
 import { CONSOLE_PATH } from "./console/page.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import { noCrossSiteWrites } from "./console/same-origin.ts";
@@ -12,6 +14,8 @@ import { AdminError, adminErrorResponse } from "./errors.ts";
 import { adminOpenApi } from "./openapi.ts";
 import { apiRoutes } from "./routes/api.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { rootRoutes } from "./routes/root.ts";
+import { isInvalidText, validInput } from "./routes/valid-input.ts";
 
 /** Bull Board's own actions (retry, clean, pause...) are manual actions too: audit them. */
 function auditBullBoard(deps: AdminDeps) {
@@ -31,21 +35,27 @@ function auditBullBoard(deps: AdminDeps) {
 /** The private operator app: the console at /console, Bull Board at /queues, JSON at /api; never on the public port. */
 export function newAdminApp(deps: AdminDeps) {
   const app = new Hono<AdminEnv>();
-  app.use(requestId({ limitLength: 64 }));
-  app.use(requireAdmin(deps.credentials));
+  app.use(requestIds());
+  app.use(validInput());
+  // The sign-in page and logout come before the credentials check: they are what asks for them.
+  app.route(CONSOLE_PATH, loginRoutes(deps));
+  app.use(requireAdmin(deps));
   app.use("/api/*", noCrossSiteWrites());
   app.use(`${BULL_BOARD_PATH}/api/*`, noCrossSiteWrites());
   app.use(`${BULL_BOARD_PATH}/api/*`, auditBullBoard(deps));
   app.route(BULL_BOARD_PATH, bullBoard(deps.registry));
   app.route("/api", apiRoutes(deps));
-  app.route("/metrics", metricsRoutes({ ...deps, prefix: deps.config.QUEUE_PREFIX }));
+  app.route("/metrics", metricsRoutes({ ...deps, prefix: keyPrefix(deps.config) }));
   app.route(CONSOLE_PATH, consoleRoutes(deps));
-  app.get("/", (c) => c.redirect(CONSOLE_PATH));
-  const openApi = adminOpenApi(deps.config);
-  app.get("/openapi.json", (c) => c.json(openApi));
+  app.route("/", rootRoutes(adminOpenApi(deps.config, deps.publicApi)));
   app.notFound((c) => adminErrorResponse(c, new AdminError("not_found", "no such route")));
   app.onError((err, c) => {
     if (err instanceof AdminError) return adminErrorResponse(c, err);
+    if (isInvalidText(err))
+      return adminErrorResponse(
+        c,
+        new AdminError("invalid_request", "Invalid input: text with a NUL byte or an invalid escape."),
+      );
     deps.logger.error("admin error", { requestId: c.get("requestId"), err });
     return adminErrorResponse(c, new AdminError("internal_error", "internal error"));
   });

@@ -1,6 +1,12 @@
+export { nameProblem, normalizeName, saveAccount } from "./accounts.ts";
 export { newAdminApp } from "./app.ts";
+export { BULL_BOARD_PATH } from "./bull-board.ts";
 export type { KpiView, LoadKpis } from "./console/kpis.ts";
-export { adminCredentials, type CredentialsResult } from "./credentials.ts";
+export { CONSOLE_PATH } from "./console/page.ts";
+export { adminCredentials, type CredentialsResult, MIN_PASSWORD_LENGTH, MIN_TOKEN_LENGTH } from "./credentials.ts";
 export type { AdminCredentials, AdminDeps, AdminEnv } from "./env-types.ts";
 export { type KpiChecker, type KpiCheckerOptions, startKpiChecker } from "./kpi-checker.ts";
+export { verifyPassword } from "./passwords.ts";
+export { reconcileStripe, type StripeReconcileDeps } from "./reconcile.ts";
+export { isRole, ROLES, type Role } from "./roles.ts";
 export { type AdminServer, startAdmin } from "./server.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@switchyard/config";
 import type { Db } from "@switchyard/db";
-import { type Kpi, type KpiThresholds, loadKpis } from "@switchyard/domain";
+import { judged, type Kpi, type KpiSettings, loadKpis, openStaleOrderRecords } from "@switchyard/domain";
 import type { Alerter, createRedis } from "@switchyard/queue";
 
 export interface KpiChecker {
@@ -17,10 +17,12 @@ export interface KpiCheckerOptions {
   redis: ReturnType<typeof createRedis>;
   prefix: string;
   alerter: Alerter;
-  thresholds: KpiThresholds;
+  settings: KpiSettings;
   logger: Logger;
   /** Omit to check only when check() is called. */
   intervalMs?: number;
+  /** Orders pending (or payment_failed) this long get a support record on each check (ORDER_PENDING_REVIEW_MS). */
+  orderPendingReviewMs?: number;
 }
 
 /**
@@ -37,18 +39,26 @@ export function startKpiChecker(opts: KpiCheckerOptions): KpiChecker {
 
   async function judge(kpi: Kpi): Promise<void> {
     const stateKey = `${opts.prefix}:kpi:breach:${kpi.key}`;
+    // Not judged (no data, a sample under the minimum, no baseline yet): neither a breach nor a
+    // recovery, so a crossing still open stays one crossing until a measurement says it is over.
+    if (!judged(kpi) || kpi.threshold === null) return;
     if (kpi.ok) {
       if ((await redis.del(stateKey)) > 0) logger.info("kpi recovered", { kpi: kpi.key, value: kpi.value });
       return;
     }
     await redis.set(stateKey, randomUUID(), "NX");
     const crossing = await redis.get(stateKey);
-    if (crossing) await opts.alerter.notifyKpi(kpi, crossing);
+    if (crossing) await opts.alerter.notifyKpi({ ...kpi, threshold: kpi.threshold }, crossing);
   }
 
   async function check(): Promise<Kpi[]> {
-    const kpis = await loadKpis(opts.db, opts.thresholds);
+    const kpis = await loadKpis(opts.db, opts.settings);
     for (const kpi of kpis) await judge(kpi);
+    // Dead ends only time reveals: no event arrives to say an order never got paid.
+    if (opts.orderPendingReviewMs !== undefined) {
+      const opened = await openStaleOrderRecords(opts.db, opts.orderPendingReviewMs);
+      if (opened) logger.info("stale orders recorded", { opened });
+    }
     runs += 1;
     return kpis;
   }

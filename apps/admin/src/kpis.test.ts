@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, parseConfig } from "@switchyard/config";
 import { createDb, type DbHandle, eq, runMigrations, schema } from "@switchyard/db";
-import { KPI_KEYS, type Kpi, type KpiKey, kpiThresholds } from "@switchyard/domain";
+import { KPI_KEYS, type Kpi, type KpiKey, kpiSettings } from "@switchyard/domain";
 import { createAlerter, createRedis } from "@switchyard/queue";
 import {
   createTestDatabase,
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KpiChecker, startKpiChecker } from "./kpi-checker.ts";
 import { type AdminServer, startAdmin } from "./server.ts";
 
-const TOKEN = "sy_admin_kpi_test_token_0123456789";
+const TOKEN = "sy_admin_kpi_test_token_0123456789abcdef";
 const HOUR = 3_600_000;
 
 /**
@@ -30,6 +30,7 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
   let other: KpiChecker;
   let otherRedis: ReturnType<typeof createRedis>;
   let alerts: FakeServer;
+  let config: ReturnType<typeof parseConfig>;
   const prefix = uniquePrefix("kpis");
 
   beforeAll(async () => {
@@ -37,7 +38,7 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
       req.path === "/hook" ? () => ({ status: 200, body: { ok: true } }) : undefined,
     ).start();
     testDb = await createTestDatabase("kpis");
-    const config = parseConfig({
+    config = parseConfig({
       NODE_ENV: "test",
       QUEUE_PREFIX: prefix,
       DATABASE_URL: testDb.url,
@@ -45,6 +46,9 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
       ADMIN_TOKEN: TOKEN,
       ALERT_WEBHOOK_URL: `${alerts.url}/hook`,
       KPI_CHECK_INTERVAL_MS: "1000",
+      // These scenarios are about crossings, on a handful of rows. The in-flight payment event below
+      // grows past 2 s as the file runs; the payment delay has its own scenarios in the launcher.
+      KPI_MIN_SAMPLE: "1,payment_sync_delay_p95=1000",
     });
     dbHandle = await createDb({ databaseUrl: config.DATABASE_URL });
     await runMigrations(dbHandle);
@@ -62,7 +66,7 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
         webhookUrl: config.ALERT_WEBHOOK_URL,
         windowMs: config.ALERT_WINDOW_MS,
       }),
-      thresholds: kpiThresholds(config),
+      settings: kpiSettings(config),
       logger,
     });
   });
@@ -131,7 +135,21 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
     expect(kpis.map((k) => k.key)).toEqual([...KPI_KEYS]);
     for (const kpi of kpis) {
       expect(Object.keys(kpi).sort()).toEqual(
-        ["comparator", "key", "label", "ok", "threshold", "unit", "value", "window"].sort(),
+        [
+          "baseline",
+          "comparator",
+          "key",
+          "label",
+          "minSample",
+          "note",
+          "ok",
+          "sample",
+          "status",
+          "threshold",
+          "unit",
+          "value",
+          "window",
+        ].sort(),
       );
       expect(kpi.ok).toBe(true);
     }
@@ -158,6 +176,13 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
       window: "last 7 days",
     });
     expect(kpis.find((k) => k.key === "openai_error_rate")).toMatchObject({ value: null, threshold: 5 });
+    expect(kpis.find((k) => k.key === "payment_sync_delay_p95")).toMatchObject({ unit: "ms", threshold: 2_000 });
+    expect(kpis.find((k) => k.key === "ticket_creation_success_rate")).toMatchObject({ threshold: 99 });
+    expect(kpis.find((k) => k.key === "onboarding_dropoff_rate")).toMatchObject({ threshold: null, status: "no_data" });
+    // "No data" says why, in the API and on the console.
+    expect(kpis.find((k) => k.key === "ticket_creation_p95")?.note).toMatch(/^no support request from the app/);
+    const page = await (await api("/console")).text();
+    expect(page).toMatch(/data-kpi="ticket_creation_p95">[\s\S]*?no data[\s\S]*?no support request from the app/);
     await checkRepeatedly();
     expect(alerts.received).toHaveLength(0);
   });
@@ -322,6 +347,36 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
     expect(alertsFor("openai_error_rate")).toHaveLength(1);
   });
 
+  it("a KPI under its minimum sample shows its value but neither alerts nor recovers", async () => {
+    const strictPrefix = uniquePrefix("kpis_strict");
+    const logger = createLogger({ name: "kpis-test", level: "error" });
+    const sent: { key: string }[] = [];
+    const strict = startKpiChecker({
+      db: db(),
+      redis: otherRedis,
+      prefix: strictPrefix,
+      alerter: {
+        notify: async () => {},
+        notifyKpi: async (kpi: { key: string }) => {
+          sent.push(kpi);
+        },
+      } as unknown as Parameters<typeof startKpiChecker>[0]["alerter"],
+      settings: { ...kpiSettings(config), minSample: Object.fromEntries(KPI_KEYS.map((k) => [k, 1_000])) as never },
+      logger,
+    });
+    const kpis = await strict.check();
+    expect(kpis.find((k) => k.key === "duplicate_contact_rate")).toMatchObject({
+      value: 50,
+      ok: true,
+      status: "low_sample",
+      note: "2 measured, 1000 needed before it can alert",
+    });
+    // Only the count, which has no sample, is still judged (and breached) there.
+    expect(sent.map((k) => k.key)).toEqual(["manual_overrides_per_week"]);
+    await strict.close();
+    await deleteKeysWithPrefix(strictPrefix);
+  });
+
   it("every alert is one per crossing: nothing else was sent", async () => {
     const counts = Object.fromEntries(KPI_KEYS.map((k) => [k, alertsFor(k).length]));
     expect(counts).toEqual({
@@ -331,6 +386,11 @@ describe("business KPIs: /api/kpis and one alert per crossing", () => {
       webhook_failure_rate: 1,
       manual_overrides_per_week: 1,
       openai_error_rate: 1,
+      payment_sync_delay_p95: 0,
+      ticket_creation_success_rate: 0,
+      ticket_creation_p95: 0,
+      onboarding_dropoff_rate: 0,
+      onboarding_ticket_rate: 0,
     });
     expect(alerts.received).toHaveLength(7);
   });

@@ -21,7 +21,14 @@ import {
   type StatusOverride,
 } from "@switchyard/domain";
 import { isWorkQueue, jobIdFor, type ReasonCode } from "@switchyard/events";
-import { discardFailure, envelopeOf, type RedriveOutcome, retryAllFailures, retryFailure } from "@switchyard/queue";
+import {
+  discardFailure,
+  envelopeOf,
+  type RedriveOutcome,
+  type RetryResult,
+  retryAllFailures,
+  retryFailure,
+} from "@switchyard/queue";
 import { z } from "zod";
 import type { AdminDeps } from "./env-types.ts";
 import { AdminError } from "./errors.ts";
@@ -58,20 +65,41 @@ export async function countRetryAll(db: Db, reason: ReasonCode): Promise<number>
 }
 
 export async function retryAll(ops: Ops, actor: string, reason: ReasonCode, note?: string | null): Promise<number> {
-  const retried = await retryAllFailures(ops.registry, reason);
+  const retried = await retryAllFailures(ops.db, ops.registry, reason);
   await audit(ops.db, actor, "failures.retry_all", `failed.${reason}`, note, { count: retried });
   return retried;
 }
 
-export async function retryOne(ops: Ops, actor: string, f: FailureRow): Promise<RedriveOutcome | "queued"> {
+/** Why a retry that lost the claim (or came too late) re-drove nothing, in the operator's words. */
+function refusal(result: Exclude<RetryResult, { retried: true }>, attempt: number): string {
+  if (result.status === "retrying") return "failure is already being retried";
+  if (result.status === "open" && result.occurrences !== attempt)
+    return "failure has failed again since this page was loaded; retry it again";
+  return result.status === "gone" ? "failure no longer exists" : `failure is ${result.status}`;
+}
+
+/**
+ * Retries one failure; a conflict (409) when it is not open for the occurrence the operator saw,
+ * which is what every click but one of a double click gets.
+ */
+export async function retryOne(
+  ops: Ops,
+  actor: string,
+  f: FailureRow,
+  attempt = f.occurrences,
+): Promise<RedriveOutcome> {
   if (f.status === "resolved" || f.status === "discarded") throw new AdminError("conflict", `failure is ${f.status}`);
-  const outcome = await retryFailure(ops.db, ops.registry, f);
-  await audit(ops.db, actor, "failure.retry", f.id, null, { queue: f.queue, jobId: f.jobId, outcome });
-  return outcome;
+  const result = await retryFailure(ops.db, ops.registry, f, attempt);
+  if (!result.retried) throw new AdminError("conflict", refusal(result, attempt));
+  await audit(ops.db, actor, "failure.retry", f.id, null, { queue: f.queue, jobId: f.jobId, outcome: result.outcome });
+  return result.outcome;
 }
 
 export async function discardOne(ops: Ops, actor: string, f: FailureRow, note: string): Promise<void> {
-  await discardFailure(ops.db, ops.registry, f, note);
+  if (!(await discardFailure(ops.db, ops.registry, f, note))) {
+    const now = await getFailure(ops.db, f.id);
+    throw new AdminError("conflict", `failure is ${now?.status ?? "gone"}`);
+  }
   await audit(ops.db, actor, "failure.discard", f.id, note, { queue: f.queue, jobId: f.jobId });
 }
 

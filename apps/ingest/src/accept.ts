@@ -1,10 +1,10 @@
 import { hash } from "node:crypto";
 import type { Logger } from "@switchyard/config";
 import { normalizeType, routeFor } from "@switchyard/events";
-import { ApiError } from "./errors.ts";
+import { storableText } from "@switchyard/sources";
+import { ApiError, RETRY_AFTER_SECONDS } from "./errors.ts";
 import type { Parsed } from "./parse.ts";
 import type { Pipeline } from "./pipeline.ts";
-import { storableText } from "./storable.ts";
 
 export interface AcceptContext {
   pipeline: Pipeline;
@@ -24,8 +24,6 @@ export interface AcceptedEvent {
   queues: string[];
 }
 
-export const RETRY_AFTER_SECONDS = "5";
-
 // The one-shot form: every event is hashed, and it skips building a Hash object for each.
 const sha256 = (text: string) => hash("sha256", text, "hex");
 
@@ -36,7 +34,9 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
     const bodyHash = sha256(ctx.body);
     await ctx.pipeline.submit({
       source: ctx.source,
-      // Its own namespace: a corrected retry under the same id must still be accepted.
+      // Rejected rows have a key space of their own (events.rejected), so a corrected retry under the
+      // same id is accepted, and no caller's key, `invalid-…` included, meets this row. The prefix
+      // only makes the id read as rejected wherever it is shown, as rows before migration 0011 do.
       sourceEventId: `invalid-${parsed.sourceEventId ?? `sha256-${bodyHash}`}`,
       type: `${ctx.source}.invalid`,
       payloadHash: bodyHash,
@@ -76,8 +76,6 @@ export async function acceptEvents(ctx: AcceptContext, parsed: Parsed): Promise<
   const results: AcceptedEvent[] = [];
   for (const { duplicate, event, type, payloadHash } of recorded) {
     if (duplicate) {
-      if (event.status === "rejected")
-        throw new ApiError("invalid_payload", `event was rejected before: ${event.reason}`);
       if (ctx.strictIdempotency && event.payloadHash !== payloadHash) {
         throw new ApiError("idempotency_conflict", "this Idempotency-Key was already used with a different body");
       }

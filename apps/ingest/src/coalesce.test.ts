@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalesce } from "./coalesce.ts";
+import { coalesce, type Stage } from "./coalesce.ts";
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -125,6 +125,83 @@ describe("coalesce", () => {
     expect(calls).toBe(1);
     fail = false;
     expect(await run(3)).toBe(3);
+  });
+
+  describe("with a deadline", () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const deadlineOf = (expiries: [number, boolean][]) => ({
+      ms: 200,
+      expired: (n: number, waited: boolean) => {
+        expiries.push([n, waited]);
+        return new Error("too late");
+      },
+    });
+    const outcome = async (p: Promise<unknown>) => {
+      const started = performance.now();
+      const r = await p.then(
+        (v) => v,
+        (e: Error) => e.message,
+      );
+      return { r, ms: performance.now() - started };
+    };
+
+    it("answers a stalled call's items and those waiting behind it by the deadline; the call keeps its slot", async () => {
+      const expiries: [number, boolean][] = [];
+      const gates: (() => void)[] = [];
+      const calls: number[][] = [];
+      const run = coalesce(
+        async (items: number[]) => {
+          calls.push(items);
+          await new Promise<void>((r) => gates.push(r));
+          return items;
+        },
+        { maxBatch: 10, maxInFlight: 1, deadline: deadlineOf(expiries) },
+      );
+      const stalled = outcome(Promise.all([run(1), run(2)]));
+      await sleep(100);
+      const behind = outcome(run(3));
+      const a = await stalled;
+      const b = await behind;
+      expect(a.r).toBe("too late");
+      expect(a.ms).toBeGreaterThanOrEqual(195);
+      expect(a.ms).toBeLessThan(260);
+      // Asked 100 ms later, it waited its own 200 ms behind the stalled call, which never let it in.
+      expect(b.r).toBe("too late");
+      expect(b.ms).toBeGreaterThanOrEqual(195);
+      expect(b.ms).toBeLessThan(260);
+      expect(calls).toEqual([[1, 2]]);
+      expect(expiries).toEqual([
+        [2, false],
+        [1, true],
+      ]);
+      // The late call's outcome is dropped; the slot is free again once it ends.
+      gates.shift()?.();
+      await tick();
+      const next = run(4);
+      await tick();
+      gates.shift()?.();
+      expect(await next).toBe(4);
+    });
+
+    it("does not count waiting behind calls past their first stage (lift), nor their second stage", async () => {
+      const expiries: [number, boolean][] = [];
+      const run = coalesce(
+        async (items: number[], stage: Stage) => {
+          stage.lift();
+          await sleep(300); // an enqueue, longer than the deadline, under its own bound
+          return items;
+        },
+        { maxBatch: 10, maxInFlight: 1, deadline: deadlineOf(expiries) },
+      );
+      const first = outcome(run(1));
+      await tick();
+      const second = outcome(run(2));
+      expect((await first).r).toBe(1);
+      const waited = await second;
+      expect(waited.r).toBe(2);
+      expect(waited.ms).toBeGreaterThan(550);
+      expect(expiries).toEqual([]);
+    });
   });
 
   it("rejects every item when the batch returns the wrong number of results", async () => {

@@ -1,8 +1,7 @@
-import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { defineErrors } from "@switchyard/http";
 
 /** Every non-2xx answer carries one of these codes; the status follows from the code. */
-export const ERROR_STATUS = {
+export const { table: ERROR_STATUS, Error: ApiError } = defineErrors("ApiError", {
   invalid_request: 400,
   invalid_payload: 400,
   auth_failed: 401,
@@ -10,25 +9,14 @@ export const ERROR_STATUS = {
   idempotency_conflict: 409,
   payload_too_large: 413,
   queue_unavailable: 503,
+  database_unavailable: 503,
   not_ready: 503,
   internal_error: 500,
-} as const satisfies Record<string, ContentfulStatusCode>;
-
+});
+export type ApiError = InstanceType<typeof ApiError>;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-  readonly code: ErrorCode;
-  readonly headers: Record<string, string>;
-  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.code = code;
-    this.headers = headers;
-  }
-}
+/** What a 503 asks a caller to wait, in seconds: the queue or the database may be back by then. */
+export const RETRY_AFTER_SECONDS = "5";
 
-export function errorResponse(c: Context, err: ApiError): Response {
-  const requestId = (c.get("requestId") as string | undefined) ?? "unknown";
-  for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-  return c.json({ error: { code: err.code, message: err.message, requestId } }, ERROR_STATUS[err.code]);
-}
+export { errorResponse } from "@switchyard/http";

@@ -2,7 +2,8 @@ import { type Metrics, secondsSince } from "@switchyard/metrics";
 import { createMiddleware } from "hono/factory";
 import type { AcceptedEvent } from "./accept.ts";
 import type { AppEnv } from "./env-types.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, type ErrorCode } from "./errors.ts";
+import type { RefusalCounter } from "./refusal-counter.ts";
 
 /**
  * Counts every request on an event route, its rejection reason and how long it took. Counter
@@ -29,4 +30,23 @@ export function countRequests(metrics: Metrics) {
 export function countResults(metrics: Metrics, source: string, results: readonly AcceptedEvent[]): void {
   for (const r of results)
     (r.status === "duplicate" ? metrics.webhooksDuplicate : metrics.webhooksAccepted).inc({ source });
+}
+
+/**
+ * The answers that refuse a delivery before anything is written: its signature or timestamp did not
+ * verify, its source is unknown or unconfigured, or its body is too large. A malformed body that did
+ * verify is not here: it is kept as a `rejected` row, which the KPI counts from `events`.
+ */
+export const REFUSALS: ReadonlySet<ErrorCode> = new Set(["auth_failed", "not_found", "payload_too_large"]);
+
+/** Counts each refused delivery on the webhook routes, after the answer is decided. */
+export function countRefusals(refusals: RefusalCounter) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    const err = c.error;
+    if (err instanceof ApiError && REFUSALS.has(err.code)) {
+      // An unconfigured name stays `unknown`, as in the metrics: made-up paths must not add rows.
+      refusals.count(c.get("source") ?? "unknown", err.code, c.get("receivedAt"));
+    }
+  });
 }

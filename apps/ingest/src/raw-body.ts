@@ -4,6 +4,14 @@ import { ApiError } from "./errors.ts";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
+ * The client closed the connection (or was cut at the request timeout) before its body ended:
+ * nobody is left to answer, and it is the client's doing, so it is no error of ingest's.
+ */
+export class ClientGoneError extends Error {
+  override readonly name = "ClientGoneError";
+}
+
+/**
  * Reads the body as sent (signatures cover the exact bytes), refusing anything over the limit.
  * Under the Node server it reads the socket's own stream: building a web Request and its stream
  * for every webhook was a tenth of ingest's CPU.
@@ -52,8 +60,10 @@ function readIncoming(incoming: IncomingMessage, limit: number, tooLarge: () => 
       else chunks.push(chunk);
     };
     const onEnd = () => done(() => resolve(Buffer.concat(chunks).toString("utf8")));
-    const onError = (err: Error) => done(() => reject(err));
-    const onClose = () => done(() => reject(new Error("client closed the connection before the body ended")));
+    // A stream error here is the connection's: an abort ("aborted", ECONNRESET) or a reset.
+    const onError = (err: Error) =>
+      done(() => reject(new ClientGoneError("the connection failed before the body ended", { cause: err })));
+    const onClose = () => done(() => reject(new ClientGoneError("client closed the connection before the body ended")));
     incoming.on("data", onData);
     incoming.once("end", onEnd);
     incoming.once("error", onError);

@@ -1,13 +1,20 @@
-import type { CustomerStory } from "@switchyard/domain";
+import { pageTimeline, type TimelineRow } from "@switchyard/db";
+import { type Customer, findCustomer } from "@switchyard/domain";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AdminDeps, AdminEnv } from "../env-types.ts";
 import { AdminError } from "../errors.ts";
-import { overrideCustomer, replayEvent, timelineOf } from "../operations.ts";
+import { isUuid, overrideCustomer, replayEvent } from "../operations.ts";
 import { reasonText } from "../routes/api-schemas.ts";
-import { afterPost, CONSOLE_PATH, field, type Html, json, page, text } from "./page.ts";
+import { withCursor } from "../routes/list-query.ts";
+import { type CardData, loadCard, statusCard } from "./customer-card.ts";
+import { customerOrdersView, loadCustomerOrders } from "./customer-orders.ts";
+import { afterPost, CONSOLE_PATH, eventUrl, field, fullId, type Html, json, page, text, when } from "./page.ts";
+import { pager } from "./pager.ts";
 
-type Entry = CustomerStory["entries"][number];
+const TIMELINE_PAGE = 100;
+
+type Entry = TimelineRow;
 
 /** Which system a timeline line comes from, so billing, CRM and support read as one story. */
 const AREA: Record<Entry["kind"], string> = {
@@ -22,6 +29,8 @@ const AREA: Record<Entry["kind"], string> = {
 
 const customerUrl = (key: string) => `${CONSOLE_PATH}/customers?q=${encodeURIComponent(key)}`;
 
+type TimelinePage = Awaited<ReturnType<typeof pageTimeline>>;
+
 function searchForm(q: string): Html {
   return html`<form method="get" action="${CONSOLE_PATH}/customers">
 <label>Email, customer id or app user id <input name="q" value="${q}" size="40" required autofocus></label>
@@ -35,28 +44,21 @@ function details(e: Entry): Html | string {
   if (p && typeof p.amount === "number") {
     return html`payment ${(p.amount / 100).toFixed(2)} ${text(p.currency).toUpperCase()} (${text(p.transactionId)})`;
   }
-  return html`<code>${json(e.details, 300)}</code>`;
+  if (e.details === null || e.details === undefined) return "";
+  return html`<details><summary>details</summary><code>${json(e.details, 2_000)}</code></details>`;
 }
 
-function replayForm(eventId: string, back: string): Html {
-  return html`<form class="inline" method="post" action="${CONSOLE_PATH}/events/${eventId}/replay">
-<input type="hidden" name="back" value="${back}">
-<input name="reason" required minlength="3" maxlength="1000" placeholder="reason (required)" aria-label="reason for replaying ${eventId}">
-<button type="submit">Replay</button>
-</form>`;
-}
-
-function storyView({ customer: cu, entries }: CustomerStory): Html {
-  const back = customerUrl(cu.id);
-  const seen = new Set<string>();
+function storyView(cu: Customer, card: CardData, timeline: TimelinePage, after: string): Html {
   const payment =
     cu.lastPaymentAmount !== null
-      ? `${(cu.lastPaymentAmount / 100).toFixed(2)} ${text(cu.lastPaymentCurrency).toUpperCase()} on ${text(cu.lastPaymentAt)} UTC (${text(cu.lastPaymentTransactionId)})`
+      ? html`${(cu.lastPaymentAmount / 100).toFixed(2)} ${text(cu.lastPaymentCurrency).toUpperCase()} on ${when(cu.lastPaymentAt)} (${text(cu.lastPaymentTransactionId)})`
       : "none";
-  return html`<dl data-testid="customer">
+  const entries = timeline.rows;
+  return html`${statusCard(cu, card)}
+<dl data-testid="customer">
 <dt>email</dt><dd>${text(cu.email)}</dd>
 <dt>name</dt><dd>${text(cu.name)}</dd>
-<dt>customer id</dt><dd><code>${cu.id}</code></dd>
+<dt>customer id</dt><dd>${fullId(cu.id)}</dd>
 <dt>app user id</dt><dd>${text(cu.externalId)}</dd>
 <dt>Stripe customer</dt><dd>${text(cu.stripeCustomerId)}</dd>
 <dt>plan / status</dt><dd>${text(cu.plan) || "none"} / ${text(cu.subscriptionStatus) || "none"}</dd>
@@ -79,16 +81,17 @@ function storyView({ customer: cu, entries }: CustomerStory): Html {
 ${
   entries.length === 0
     ? html`<p class="muted">Nothing has happened to this customer yet.</p>`
-    : html`<table data-testid="timeline">
-<thead><tr><th>when (UTC)</th><th>area</th><th>what</th><th>details</th><th>event</th></tr></thead>
-<tbody>${entries.map((e) => {
-        const first = e.eventId && !seen.has(e.eventId);
-        if (e.eventId) seen.add(e.eventId);
-        return html`<tr data-kind="${e.kind}">
-<td>${text(e.at)}</td><td>${AREA[e.kind] ?? text(e.kind)}</td><td>${text(e.summary)}</td><td>${details(e)}</td>
-<td>${e.eventId ? html`<code>${e.eventId.slice(0, 8)}</code> ${first ? replayForm(e.eventId, back) : ""}` : ""}</td>
-</tr>`;
-      })}</tbody></table>`
+    : html`${pager(`${CONSOLE_PATH}/customers`, { q: cu.id }, timeline, entries.length, after)}
+<p class="muted">Newest first. Each event's page has its consumers, its failures and Replay.</p>
+<table data-testid="timeline">
+<thead><tr><th>when</th><th>area</th><th>what</th><th>details</th><th>event</th></tr></thead>
+<tbody>${entries.map(
+        (e) => html`<tr data-entry="${e.id}" data-kind="${e.kind}">
+<td>${when(e.at)}</td><td>${AREA[e.kind] ?? text(e.kind)}</td><td>${text(e.summary)}</td><td>${details(e)}</td>
+<td>${e.eventId ? fullId(e.eventId, eventUrl(e.eventId)) : ""}</td>
+</tr>`,
+      )}</tbody></table>
+${pager(`${CONSOLE_PATH}/customers`, { q: cu.id }, timeline, entries.length, after)}`
 }`;
 }
 
@@ -99,8 +102,19 @@ export function customerRoutes(deps: AdminDeps) {
       const q = (c.req.query("q") ?? "").trim();
       if (!q) return page(c, "Customer", searchForm(""));
       try {
-        const story = await timelineOf(deps.db, q);
-        return page(c, "Customer", html`${searchForm(q)}${storyView(story)}`);
+        const customer = await findCustomer(
+          deps.db,
+          isUuid(q) ? { id: q } : q.includes("@") ? { email: q } : { externalId: q },
+        );
+        if (!customer) throw new AdminError("not_found", `no customer ${q.slice(0, 80)}`);
+        const after = c.req.query("after") ?? "";
+        const [card, timeline, orders] = await Promise.all([
+          loadCard(deps, customer),
+          withCursor(() => pageTimeline(deps.db, customer.id, { after: after || undefined, limit: TIMELINE_PAGE })),
+          loadCustomerOrders(deps, customer.id),
+        ]);
+        const story = storyView(customer, card, timeline, after);
+        return page(c, "Customer", html`${searchForm(q)}${story}${customerOrdersView(orders, customer.id)}`);
       } catch (err) {
         if (!(err instanceof AdminError) || err.code !== "not_found") throw err;
         return page(c, "Customer", html`${searchForm(q)}<p class="bad">No customer matches “${text(q, 80)}”.</p>`, 404);

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { accountBar } from "./account-bar.ts";
 
 export type Html = ReturnType<typeof html>;
 
@@ -34,16 +36,65 @@ th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 form.inline{display:inline-flex;gap:.3rem;margin:0}
 input,select,button{font:inherit;padding:.15rem .4rem}
 code,pre{font:12px ui-monospace,monospace;white-space:pre-wrap;word-break:break-word;margin:0}
-.muted{color:#667}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#fff;padding:.6rem;border:1px solid #dde1e7}dt{color:#667}dd{margin:0}
+.muted{color:#667}code.id{font-size:12px;white-space:nowrap}header form.search{margin-left:auto;display:flex;gap:.3rem}
+.pager{display:flex;gap:1rem;align-items:center;margin:.5rem 0}.badge{display:inline-block;padding:0 .4rem;border-radius:3px;background:#eef1f5}
+details>summary{cursor:pointer}svg.chart{background:#fff;border:1px solid #dde1e7;max-width:100%;height:auto}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#fff;padding:.6rem;border:1px solid #dde1e7}dt{color:#667}dd{margin:0}
 `;
 
-/** The console's one layout: no script at all, so the CSP can forbid every one. */
+/**
+ * The console's pages, in the header's order; a page of its own adds one entry here. The search
+ * box beside them goes to /console/search.
+ */
+export const NAV: readonly { href: string; label: string }[] = [
+  { href: CONSOLE_PATH, label: "Overview" },
+  { href: `${CONSOLE_PATH}/events`, label: "Events" },
+  { href: `${CONSOLE_PATH}/customers`, label: "Customer" },
+  { href: `${CONSOLE_PATH}/failures`, label: "Failures" },
+  { href: `${CONSOLE_PATH}/reviews`, label: "Reviews" },
+  { href: `${CONSOLE_PATH}/audit`, label: "Audit" },
+  { href: `${CONSOLE_PATH}/rollout`, label: "Rollout" },
+  { href: `${CONSOLE_PATH}/accounts`, label: "Accounts" },
+  { href: "/queues", label: "Bull Board" },
+];
+
+/**
+ * The one script: times are rendered in UTC on the server and, where script runs, rewritten to
+ * the viewer's zone with UTC kept on hover. The CSP allows exactly this text, by its hash.
+ */
+const LOCAL_TIMES = `for(const t of document.querySelectorAll("time[datetime]")){const d=new Date(t.getAttribute("datetime"));if(!isNaN(d)){t.title=t.textContent;t.textContent=d.toLocaleString();}}`;
+/** The script element every page ends with (tests strip it before looking for injected markup). */
+export const SCRIPT_TAG = `<script>${LOCAL_TIMES}</script>`;
+const LOCAL_TIMES_HASH = `'sha256-${createHash("sha256").update(LOCAL_TIMES).digest("base64")}'`;
+
+/** A moment as `<time>`: UTC in the page (and without script), local time where script runs. */
+export function when(value: Date | string | number | null | undefined): Html | string {
+  if (value === null || value === undefined) return "";
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return "";
+  return html`<time datetime="${d.toISOString()}">${text(d)} UTC</time>`;
+}
+
+/** A full id in monospace, never a prefix: UUIDv7 prefixes repeat for every id of a minute. */
+export function fullId(id: string | null | undefined, href?: string): Html | string {
+  if (!id) return "";
+  return href
+    ? html`<a href="${href}"><code class="id">${text(id)}</code></a>`
+    : html`<code class="id">${text(id)}</code>`;
+}
+
+export const eventUrl = (id: string) => `${CONSOLE_PATH}/events/${encodeURIComponent(id)}`;
+export const customerUrl = (key: string) => `${CONSOLE_PATH}/customers?q=${encodeURIComponent(key)}`;
+export const jobUrl = (queue: string, jobId: string) =>
+  `/queues/queue/${encodeURIComponent(queue)}/${encodeURIComponent(jobId)}`;
+
+/** The console's one layout; its only script is LOCAL_TIMES, allowed by hash, and every page works without it. */
 export function page(c: Context, title: string, body: Html, status: ContentfulStatusCode = 200) {
   const flash = c.req.query("flash");
   const error = c.req.query("error");
   c.header(
     "content-security-policy",
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    `default-src 'none'; style-src 'unsafe-inline'; script-src ${LOCAL_TIMES_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header("x-frame-options", "DENY");
   c.header("x-content-type-options", "nosniff");
@@ -55,16 +106,20 @@ export function page(c: Context, title: string, body: Html, status: ContentfulSt
 <head><meta charset="utf-8"><title>${title} · Switchyard console</title><style>${raw(STYLE)}</style></head>
 <body>
 <header><strong>Switchyard console</strong>
-<a href="${CONSOLE_PATH}">Overview</a>
-<a href="${CONSOLE_PATH}/customers">Customer</a>
-<a href="${CONSOLE_PATH}/failures">Failures</a>
-<a href="/queues">Bull Board</a></header>
+${NAV.map(
+  (n) => html`<a href="${n.href}">${n.label}</a>
+`,
+)}
+<form class="search" method="get" action="${CONSOLE_PATH}/search" role="search">
+<input name="q" size="30" aria-label="Find an event or customer" placeholder="event id, evt_…, email, customer id">
+<button type="submit">Go</button></form>${accountBar(c)}</header>
 <main>
 <h1>${title}</h1>
 ${flash ? html`<p class="flash ok" role="status">${text(flash, 300)}</p>` : ""}
 ${error ? html`<p class="flash err" role="alert">${text(error, 300)}</p>` : ""}
 ${body}
 </main>
+${raw(SCRIPT_TAG)}
 </body>
 </html>`,
     status,

@@ -1,9 +1,11 @@
 import { countFailures, type Db } from "@switchyard/db";
+import type { PathItems } from "@switchyard/http";
 import { Gauge, type Metrics, processMetrics, Registry, scrapeMetrics } from "@switchyard/metrics";
 import type { QueueRegistry } from "@switchyard/queue";
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import type { AdminEnv } from "../env-types.ts";
+import { adminError, tags } from "./docs.ts";
 
 /** Every state BullMQ reports, so a dashboard can tell "none waiting" from "not reported". */
 const JOB_STATES = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"] as const;
@@ -57,3 +59,20 @@ export function metricsRoutes(deps: MetricsRouteDeps) {
     return c.body(text, 200, { "content-type": Registry.PROMETHEUS_CONTENT_TYPE });
   });
 }
+
+/** Relative to where app.ts mounts these routes (/metrics). */
+export const metricsDocs: PathItems = {
+  "/": {
+    get: {
+      tags,
+      summary: "Prometheus metrics of every Switchyard process (text exposition format)",
+      responses: {
+        "200": {
+          description: "Prometheus text format 0.0.4",
+          content: { "text/plain": { schema: { type: "string" } } },
+        },
+        ...adminError(),
+      },
+    },
+  },
+};

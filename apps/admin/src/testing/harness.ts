@@ -10,6 +10,7 @@ import {
   startFailureWorkers,
 } from "@switchyard/queue";
 import { createTestDatabase, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
+import { bootstrapAccounts } from "../accounts.ts";
 import { newAdminApp } from "../app.ts";
 import type { LoadKpis } from "../console/kpis.ts";
 
@@ -38,7 +39,7 @@ export const ORIGIN = "http://admin.test";
 /** The real admin app on real Redis and a Postgres database of its own, driven by app.request(). */
 export async function createAdminHarness(
   label: string,
-  opts: { loadKpis?: LoadKpis; failureWorkers?: boolean } = {},
+  opts: { loadKpis?: LoadKpis; failureWorkers?: boolean; env?: Record<string, string> } = {},
 ): Promise<AdminHarness> {
   const prefix = uniquePrefix(label);
   const testDb = await createTestDatabase(label);
@@ -49,9 +50,11 @@ export async function createAdminHarness(
     ADMIN_USER: CREDS.user,
     ADMIN_PASSWORD: CREDS.password,
     ADMIN_TOKEN: CREDS.token,
+    ...opts.env,
   });
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: "memory://" });
   await runMigrations(dbHandle);
+  await bootstrapAccounts(dbHandle.db, CREDS);
   const redis = createRedis(TEST_REDIS_URL, "producer");
   redis.on("error", () => {});
   const registry = new QueueRegistry({ connection: redis, prefix });

@@ -85,6 +85,47 @@ describe.each(DRIVERS)("POST /v1/events on %s", (driver) => {
     expect(fixed.status).toBe(202);
   });
 
+  it("keeps rejected deliveries in a key space no caller's key reaches, `invalid-<key>` included", async () => {
+    const bad = { type: "user.signed_up", data: { userId: "ns", email: "not-an-email" } };
+    const rejected = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: bad, apiKey: SECRETS.appKey, idempotencyKey: "nsX" }),
+    );
+    expect(rejected.status).toBe(400);
+    // The very key the rejected row used to be stored under: a valid event of its own.
+    const valid = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: signup("ns-valid"), apiKey: SECRETS.appKey, idempotencyKey: "invalid-nsX" }),
+    );
+    expect(valid.status).toBe(202);
+    const again = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: signup("ns-valid"), apiKey: SECRETS.appKey, idempotencyKey: "invalid-nsX" }),
+    );
+    expect(again.status).toBe(200);
+    // A second malformed body under nsX is the same rejected row, counted once more.
+    expect(
+      (await post(h, "/v1/events", appEventRequest({ payload: bad, apiKey: SECRETS.appKey, idempotencyKey: "nsX" })))
+        .status,
+    ).toBe(400);
+    const rows = await h.eventRows("invalid-nsX");
+    expect(rows.map((r) => [r.status, r.rejected, r.duplicates]).sort()).toEqual([
+      ["received", false, 1],
+      ["rejected", true, 1],
+    ]);
+    // A malformed body under the valid event's key does not touch it either.
+    const late = await post(
+      h,
+      "/v1/events",
+      appEventRequest({ payload: bad, apiKey: SECRETS.appKey, idempotencyKey: "invalid-nsX" }),
+    );
+    expect(late.status).toBe(400);
+    expect((await h.eventRows("invalid-nsX")).find((r) => !r.rejected)?.status).toBe("received");
+  });
+
   it("routes support.requested to support-context and ai-triage; records a login without routing it", async () => {
     const support = await post(
       h,

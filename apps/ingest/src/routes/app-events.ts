@@ -1,6 +1,8 @@
 import { APP_SOURCE } from "@switchyard/events";
+import { headerParam, json, type PathItems, ref } from "@switchyard/http";
 import { Hono } from "hono";
 import { acceptEvents } from "../accept.ts";
+import { recordResponses } from "../docs.ts";
 import type { AppEnv, RouteDeps } from "../env-types.ts";
 import { ApiError } from "../errors.ts";
 import { countResults } from "../metrics.ts";
@@ -39,3 +41,24 @@ export function appEventRoutes(deps: RouteDeps) {
     return c.json(payload, status);
   });
 }
+
+/** Relative to where app.ts mounts these routes (/v1/events). */
+export const appEventDocs: PathItems = {
+  "/": {
+    post: {
+      tags: ["ingest"],
+      summary: "First-party app event",
+      description:
+        "A retry with the same Idempotency-Key and body answers 200 duplicate; the same key with another body answers 409.",
+      security: [{ appApiKey: [] }],
+      parameters: [
+        headerParam("Idempotency-Key", "1-255 printable ASCII characters; the event's id for deduplication.", {
+          type: "string",
+          pattern: IDEMPOTENCY_KEY.source,
+        }),
+      ],
+      requestBody: { required: true, content: json(ref("AppEvent")) },
+      responses: recordResponses(["invalid_request", "idempotency_conflict"]),
+    },
+  },
+};

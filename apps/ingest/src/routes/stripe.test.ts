@@ -136,10 +136,20 @@ describe.each(DRIVERS)("POST /webhooks/stripe on %s", (driver) => {
     expect(rows.find((r) => r.rawBody === body)).toMatchObject({ status: "rejected", reason: "invalid_payload" });
   });
 
+  it("checks an event from a connected account with the Connect secret: the platform's is 401, nothing written", async () => {
+    const event = { ...invoicePaid({ customer: "cus_connect" }), account: "acct_connected" };
+    const refused = await post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe }));
+    expect(refused.status).toBe(401);
+    expect(await h.eventRows(event.id)).toEqual([]);
+    const res = await post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripeConnect }));
+    expect(res.status).toBe(202);
+    expect((await h.eventRows(event.id))[0]?.payload).toEqual(event);
+  });
+
   it("stores the event exactly as sent, with the fields ingest does not read", async () => {
     const event = {
       ...invoicePaid({ customer: "cus_full" }),
-      account: "acct_123",
+      request: { id: "req_123", idempotency_key: "key_123" },
       data: { object: { id: "in_x", customer: "cus_full" }, previous_attributes: { status: "open" } },
     };
     const res = await post(h, "/webhooks/stripe", signStripe({ payload: event, secret: SECRETS.stripe }));

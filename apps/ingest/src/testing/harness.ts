@@ -2,8 +2,10 @@ import { type Config, createLogger, parseConfig } from "@switchyard/config";
 import { createDb, type DbHandle, eq, runMigrations, schema, sql } from "@switchyard/db";
 import { jobIdFor, WORK_QUEUES, type WorkQueue } from "@switchyard/events";
 import { createDispatcher, createRedis, QueueRegistry } from "@switchyard/queue";
+import type { SourceRegistry } from "@switchyard/sources";
 import { createTestDatabase, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
 import { newApp } from "../app.ts";
+import type { RefusalCounter } from "../refusal-counter.ts";
 import { readinessCheck } from "../server.ts";
 
 export type Driver = "postgres" | "pglite";
@@ -12,6 +14,7 @@ export const DRIVERS: Driver[] = ["postgres", "pglite"];
 export const SECRETS = {
   stripe: "whsec_stripe_current_0123456789",
   stripeOld: "whsec_stripe_previous_987654321",
+  stripeConnect: "whsec_stripe_connect_0123456789",
   hubspot: "hubspot-client-secret-1234",
   zendesk: "zendesk-signing-secret-1234",
   generic: "whsec_dGVzdC1nZW5lcmljLXNlY3JldC0xMjM0NTY3ODkw",
@@ -39,6 +42,10 @@ export interface HarnessOptions {
   redisUrl?: string;
   env?: Record<string, string>;
   now?: () => number;
+  /** The webhook sources to serve (and whose variables to read); the built-in ones when absent. */
+  sources?: SourceRegistry;
+  /** Where refused deliveries are counted; newApp() builds one on this database when absent. */
+  refusals?: (db: DbHandle["db"]) => RefusalCounter;
 }
 
 /** The real ingest app on real Redis and a real database of its own (Postgres or PGlite). */
@@ -46,18 +53,24 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
   const prefix = uniquePrefix(opts.label);
   const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
   const testDb = opts.driver === "postgres" ? await createTestDatabase(opts.label) : undefined;
-  const config = parseConfig({
-    NODE_ENV: "test",
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    ...(testDb ? { DATABASE_URL: testDb.url } : {}),
-    STRIPE_WEBHOOK_SECRET: `${SECRETS.stripe},${SECRETS.stripeOld}`,
-    HUBSPOT_CLIENT_SECRET: SECRETS.hubspot,
-    ZENDESK_WEBHOOK_SECRET: SECRETS.zendesk,
-    WEBHOOK_SECRET_ACME: SECRETS.generic,
-    APP_API_KEYS: SECRETS.appKey,
-    ...opts.env,
-  });
+  const config = parseConfig(
+    {
+      NODE_ENV: "test",
+      // Outside development HubSpot verifies nothing without it; the tests call this host.
+      INGEST_PUBLIC_URL: "http://ingest.test",
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: prefix,
+      ...(testDb ? { DATABASE_URL: testDb.url } : {}),
+      STRIPE_WEBHOOK_SECRET: `${SECRETS.stripe},${SECRETS.stripeOld}`,
+      STRIPE_CONNECT_WEBHOOK_SECRET: SECRETS.stripeConnect,
+      HUBSPOT_CLIENT_SECRET: SECRETS.hubspot,
+      ZENDESK_WEBHOOK_SECRET: SECRETS.zendesk,
+      WEBHOOK_SECRET_ACME: SECRETS.generic,
+      APP_API_KEYS: SECRETS.appKey,
+      ...opts.env,
+    },
+    opts.sources,
+  );
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: "memory://" });
   await runMigrations(dbHandle);
   const redis = createRedis(redisUrl, "producer");
@@ -71,8 +84,10 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     db: dbHandle.db,
     dispatcher,
     logger,
-    checkReady: readinessCheck(redis, dbHandle),
+    checkReady: readinessCheck(registry, dbHandle),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.sources ? { sources: opts.sources } : {}),
+    ...(opts.refusals ? { refusals: opts.refusals(dbHandle.db) } : {}),
   });
   const { events } = schema;
   const jobCount = async (queue: WorkQueue) => {

@@ -1,4 +1,4 @@
-import { anySecret, safeEqual } from "./compare.ts";
+import { anySecret, safeEqual } from "@switchyard/sources";
 
 export function verifyApiKey(authorization: string | undefined, keys: readonly string[]): boolean {
   const match = /^Bearer +(\S+)$/i.exec(authorization ?? "");
