@@ -4,7 +4,7 @@ import { and, eq, schema } from "@switchyard/db";
 import { appEventRequest, FakeHubspot } from "@switchyard/testkit";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./testing/browser.ts";
+import { launchChromium, signInThroughForm } from "./testing/browser.ts";
 import { KEYS, type System, startSystem, until } from "./testing/system.ts";
 
 const OUT = fileURLToPath(new URL("../test-output/bull-board/", import.meta.url));
@@ -71,9 +71,9 @@ describe("Bull Board in headless Chromium", () => {
     );
     hubspot.heal();
 
-    const context = await browser.newContext({ httpCredentials: { username: ADMIN.user, password: ADMIN.password } });
+    const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${sys.adminUrl}/queues`);
+    await signInThroughForm(page, `${sys.adminUrl}/queues`, ADMIN);
     await page.screenshot({ path: `${OUT}overview.png`, fullPage: true });
     await page.goto(`${sys.adminUrl}/queues/queue/failed.crm_timeout?status=failed`);
     // Bull Board's per-job Retry is an icon button whose label is a hover tooltip.

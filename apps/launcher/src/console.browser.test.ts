@@ -1,10 +1,23 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { and, eq, schema } from "@switchyard/db";
-import { appEventRequest, checkoutCompleted, FakeHubspot, invoicePaid, signStripe } from "@switchyard/testkit";
+import {
+  appEventRequest,
+  checkoutCompleted,
+  deleteKeysWithPrefix,
+  FakeHubspot,
+  freePort,
+  invoicePaid,
+  signStripe,
+  uniquePrefix,
+} from "@switchyard/testkit";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./testing/browser.ts";
+import { CLI_MAIN } from "./cli/testing.ts";
+import { launchChromium, signInThroughForm } from "./testing/browser.ts";
+import { run } from "./testing/processes.ts";
 import { customerByEmail, KEYS, type System, startSystem, until } from "./testing/system.ts";
 
 const OUT = fileURLToPath(new URL("../test-output/console/", import.meta.url));
@@ -47,12 +60,12 @@ describe("the founder's console in headless Chromium", () => {
 
   const app = (payload: object) => sys.post("/v1/events", appEventRequest({ payload, apiKey: KEYS.app }));
   const stripe = (event: object) => sys.post("/webhooks/stripe", signStripe({ payload: event, secret: KEYS.stripe }));
+  /** A fresh browser profile signed in through the sign-in form, as a person does. */
   const loggedIn = async (): Promise<Page> => {
-    const context = await browser.newContext({
-      httpCredentials: { username: ADMIN.user, password: ADMIN.password },
-      viewport: { width: 1280, height: 900 },
-    });
-    return context.newPage();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signInThroughForm(page, `${sys.adminUrl}/console`, ADMIN);
+    return page;
   };
 
   it("answers every console page 401 without credentials", async () => {
@@ -165,7 +178,7 @@ describe("the founder's console in headless Chromium", () => {
     await page.context().close();
   });
 
-  it("refuses a form another site posts to the console, though the browser attaches the operator's credentials", async () => {
+  it("refuses a form another site posts to the console: the session cookie stays home (SameSite=Strict)", async () => {
     const before = (await sys.dbHandle.db.select().from(schema.auditLog)).length;
     const page = await loggedIn();
     // A page on another origin whose button posts to admin, as a CSRF attack would.
@@ -177,15 +190,95 @@ describe("the founder's console in headless Chromium", () => {
       }),
     );
     await page.goto("http://evil.test/");
-    const answer = page.waitForResponse((r) => r.url() === `${sys.adminUrl}/console/retry-all` && r.status() !== 401);
+    const answer = page.waitForResponse((r) => r.url() === `${sys.adminUrl}/console/retry-all`);
     await page.getByRole("button", { name: "Win a prize" }).click();
     const res = await answer;
-    // Past the credentials check (not 401), stopped by the same-origin check.
-    expect(res.status()).toBe(403);
+    // The browser did not send the cookie to a request another site started, so nobody is signed in.
     const sent = await res.request().allHeaders();
     expect(sent.origin).toBe("http://evil.test");
-    expect(await seen(page.locator("body"))).toMatch(/^Refused: this form must be sent from the Switchyard console/);
+    expect(sent.cookie ?? "").not.toContain("sy_session=");
+    expect(res.status()).toBe(401);
     expect((await sys.dbHandle.db.select().from(schema.auditLog)).length).toBe(before);
     await page.context().close();
   });
+  it("./sy start with nothing configured: the printed URL and sign-in open the overview and Bull Board; after Log out nothing does", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sy-console-start-"));
+    const prefix = uniquePrefix("console-start");
+    // Only what keeps this run apart from the others on the machine: ports, a data dir, a key prefix.
+    const start = run(
+      CLI_MAIN,
+      {
+        PATH: process.env.PATH ?? "",
+        QUEUE_PREFIX: prefix,
+        DATA_DIR: dataDir,
+        INGEST_PORT: String(await freePort()),
+        ADMIN_PORT: String(await freePort()),
+      },
+      ["start"],
+    );
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      await start.waitFor("switchyard running", 90_000);
+      const out = start.output();
+      const url = /Console: open (http:\/\/127\.0\.0\.1:\d+\/console) /.exec(out)?.[1] ?? "";
+      const [, user = "", password = ""] = /sign in as (\S+) with password (\S+)/.exec(out) ?? [];
+      expect(url, out).not.toBe("");
+      expect(user).toBe("admin");
+      const base = new URL(url).origin;
+      const page = await context.newPage();
+      const offHost: string[] = [];
+      page.on("request", (r) => {
+        if (new URL(r.url()).origin !== base) offHost.push(r.url());
+      });
+      const cspViolations: string[] = [];
+      page.on("console", (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      });
+
+      await page.goto(url);
+      expect(new URL(page.url()).pathname).toBe("/console/login");
+      await page.screenshot({ path: `${OUT}start-sign-in.png`, fullPage: true });
+      await page.getByLabel("Username").fill(user);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(url);
+      expect(await seen(page.locator("h1"))).toBe("Overview");
+      expect(await seen(page.getByTestId("signed-in-as"))).toBe("admin (admin)");
+      await page.screenshot({ path: `${OUT}start-overview.png`, fullPage: true });
+
+      await page.locator("header").getByRole("link", { name: "Bull Board" }).click();
+      await page.waitForURL(`${base}/queues`);
+      await page.getByText("crm-sync").first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: `${OUT}start-bull-board.png`, fullPage: true });
+      await page.goto(`${base}/queues/queue/crm-sync`);
+      await page.getByText("crm-sync").first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: `${OUT}start-bull-board-queue.png`, fullPage: true });
+      // Bull Board ran under its CSP and fetched nothing (fonts included) from another host.
+      expect(cspViolations).toEqual([]);
+      expect(offHost).toEqual([]);
+
+      const kept = await context.cookies();
+      expect(kept.find((c) => c.name === "sy_session")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+      await page.goto(url);
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.waitForURL(/\/console\/login/);
+      await page.getByText("Signed out.").waitFor();
+      await page.screenshot({ path: `${OUT}start-signed-out.png`, fullPage: true });
+      for (const path of ["/console", "/queues"]) {
+        await page.goto(`${base}${path}`);
+        expect(new URL(page.url()).pathname, path).toBe("/console/login");
+      }
+      expect((await context.request.get(`${base}/queues/api/queues`)).status()).toBe(401);
+      // The cookie from before the logout, kept and sent again, opens nothing either.
+      const replay = await browser.newContext();
+      await replay.addCookies(kept);
+      expect((await replay.request.get(`${base}/api/failures`)).status()).toBe(401);
+      await replay.close();
+    } finally {
+      await context.close();
+      expect(await start.stop()).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
+      await deleteKeysWithPrefix(prefix);
+    }
+  }, 180_000);
 });

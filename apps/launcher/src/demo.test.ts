@@ -23,7 +23,11 @@ describe("pnpm demo", () => {
     await proc.waitFor("Running until Ctrl-C.", 90_000);
     const out = proc.output();
     expect(out).toMatch(/signed events sent and processed/);
-    expect(out).toMatch(/customers: 8\s+HubSpot contacts: 8\s+Zendesk internal notes: \d+\s+human-review items: [1-9]/);
+    // The daily limit parks whichever HubSpot call comes next: a later signup's (7 contacts until
+    // its Retry) or an update of a contact that exists (8), depending on what is still in flight.
+    expect(out).toMatch(
+      /customers: 8\s+HubSpot contacts: [78]\s+Zendesk internal notes: \d+\s+human-review items: [1-9]/,
+    );
     expect(out).toMatch(/failures: rate_limited 1/);
     expect(out).toMatch(/Bull Board\s+http:\/\/127\.0\.0\.1:\d+\/queues/);
     expect(out).toMatch(/Console\s+http:\/\/127\.0\.0\.1:\d+\/console/);

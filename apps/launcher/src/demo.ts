@@ -3,11 +3,15 @@ import { adminCredentials } from "@switchyard/admin";
 import { createLogger } from "@switchyard/config";
 import { count, type Db, schema, sql } from "@switchyard/db";
 import { FakeHubspot, FakeOpenAI, FakeStripe, FakeZendesk } from "@switchyard/testkit";
+import { parseDirect } from "./cli/command.ts";
+import { demo } from "./cli/demo.ts";
+import { exitIfPortInUse, portProblem } from "./cli/ports.ts";
 import { sendDemoDay } from "./demo-traffic.ts";
 import { demoRunsOnce, loadDemoEnv } from "./env.ts";
 import { launch } from "./launch.ts";
 import { requireRedis } from "./redis-check.ts";
 
+if (import.meta.main) parseDirect(demo);
 const secret = (prefix: string) => `${prefix}${randomBytes(18).toString("base64url")}`;
 
 async function settled(db: Db, timeoutMs = 60_000): Promise<boolean> {
@@ -64,14 +68,16 @@ const config = loadDemoEnv({
   RETRY_BACKOFF_MS: "500",
   LOG_LEVEL: "warn",
 });
-const problem = await requireRedis(config.REDIS_URL);
+const problem = (await requireRedis(config.REDIS_URL)) ?? (await portProblem(config));
 if (problem) {
-  process.stderr.write(`${problem}\n`);
+  process.stderr.write(`${problem.startsWith("switchyard:") ? "" : "switchyard: "}${problem}\n`);
   process.exit(1);
 }
 const creds = adminCredentials(config);
 if (!creds.ok) throw new Error(creds.message);
-const running = await launch(config, createLogger({ name: "demo", level: config.LOG_LEVEL }), creds.credentials);
+const running = await launch(config, createLogger({ name: "demo", level: config.LOG_LEVEL }), creds.credentials).catch(
+  exitIfPortInUse,
+);
 const ingestUrl = `http://127.0.0.1:${running.ingestPort}`;
 const adminUrl = `http://127.0.0.1:${running.adminPort}`;
 
@@ -88,6 +94,10 @@ const done = await settled(running.dbHandle.db);
 const t = await tally(running.dbHandle.db);
 const notes = [...zendesk.comments.values()].flat().filter((c) => !c.public).length;
 
+// A browser cannot send the bearer token; it signs in at the console's sign-in page.
+const browser = creds.generated?.password
+  ? `open ${adminUrl}/console, sign in as ${creds.generated.user} with password ${creds.generated.password} (made up for this run)`
+  : `open ${adminUrl}/console, sign in as ${config.ADMIN_USER} with ADMIN_PASSWORD`;
 process.stdout.write(`
 Switchyard demo — ${sent} signed events sent ${done ? "and processed" : "(still processing)"}.
   customers: ${t.customers}   HubSpot contacts: ${hubspot.contacts.size}   Zendesk internal notes: ${notes}   human-review items: ${t.reviews}
@@ -95,13 +105,14 @@ Switchyard demo — ${sent} signed events sent ${done ? "and processed" : "(stil
   failures: ${t.failures.map((f) => `${f.reason} ${f.n}`).join(", ") || "none"}
 
 Where to look:
-  Console       ${adminUrl}/console         (token below; overview, linus@example.com's timeline, failures)
-  Bull Board    ${adminUrl}/queues          (token below; the failed.rate_limited job has a Retry button)
+  Console       ${adminUrl}/console         (overview, linus@example.com's timeline, failures)
+  Bull Board    ${adminUrl}/queues          (the failed.rate_limited job has a Retry button)
   Failures      curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/api/failures
   Metrics       curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/metrics   (Prometheus text)
   A customer    curl -H "Authorization: Bearer ${keys.admin}" ${adminUrl}/api/customers/linus@example.com/timeline
   Ingest        ${ingestUrl}/readyz
   Admin token   ${keys.admin}
+  In a browser  ${browser}
 `);
 
 async function stop(code: number) {

@@ -1,9 +1,10 @@
 import { and, count, eq, type FailureStatus, like, schema } from "@switchyard/db";
+import type { ReasonCode } from "@switchyard/events";
 import { appEventRequest, FakeHubspot, FakeServer } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEYS, type System, startSystem, until } from "./testing/system.ts";
 
-const ADMIN = { token: "sy_admin_test_token_0123456789", user: "ops", password: "correct horse battery staple" };
+const ADMIN = { token: "sy_admin_test_token_0123456789abcdef", user: "ops", password: "correct horse battery staple" };
 
 describe("failure queues, re-drive and alerts", () => {
   let sys: System;
@@ -54,7 +55,7 @@ describe("failure queues, re-drive and alerts", () => {
         apiKey: KEYS.app,
       }),
     );
-  const failuresOf = (reason: string, status: FailureStatus = "open") =>
+  const failuresOf = (reason: ReasonCode, status: FailureStatus = "open") =>
     db()
       .select()
       .from(schema.failures)
@@ -231,7 +232,7 @@ describe("failure queues, re-drive and alerts", () => {
       expect(actions).toContain(action);
     }
     expect(entries.find((e) => e.action === "failure.discard")).toMatchObject({
-      actor: "token",
+      actor: "ADMIN_TOKEN",
       reason: "test account",
     });
   });

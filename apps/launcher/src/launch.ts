@@ -1,18 +1,17 @@
 import { type AdminCredentials, startAdmin } from "@switchyard/admin";
-import { aiTriage } from "@switchyard/ai-triage";
-import { billingSync } from "@switchyard/billing-sync";
 import type { Config, Logger } from "@switchyard/config";
-import { crmSync } from "@switchyard/crm-sync";
 import { createDb, type DbHandle, runMigrations } from "@switchyard/db";
-import { startIngest } from "@switchyard/ingest";
+import { ingestOpenApi, startIngest } from "@switchyard/ingest";
 import { publishProcessMetrics } from "@switchyard/metrics";
-import { startWorkers } from "@switchyard/queue";
-import { supportContext } from "@switchyard/support-context";
+import { metricsVia, startWorkers } from "@switchyard/queue";
+import { WORKERS } from "./workers.ts";
 
 export interface Launched {
   ingestPort: number;
   adminPort: number;
   dbHandle: DbHandle;
+  /** SIGTERM's first step: ingest's /readyz fails from now on. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -34,19 +33,27 @@ export async function launch(config: Config, logger: Logger, credentials: AdminC
         keyLookupsOnly: true,
       })
     : dbHandle;
-  const workers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], {
+  const workers = await startWorkers(WORKERS, {
     config,
     logger,
     dbHandle: workerDb,
   });
   const ingest = await startIngest({ config, dbHandle, logger: logger.child({ app: "ingest" }) });
-  const admin = await startAdmin({ config, dbHandle, logger: logger.child({ app: "admin" }), credentials });
+  // Admin does not import ingest; this process runs both, so admin's /openapi.json describes both.
+  const admin = await startAdmin({
+    config,
+    dbHandle,
+    logger: logger.child({ app: "admin" }),
+    credentials,
+    publicApi: ingestOpenApi(),
+  });
   // One snapshot for the whole process; this admin reads the same instruments live.
-  const publisher = publishProcessMetrics(config, logger);
+  const publisher = publishProcessMetrics(config, logger, metricsVia(config));
   return {
     ingestPort: ingest.port,
     adminPort: admin.port,
     dbHandle,
+    drain: () => ingest.drain(),
     async close() {
       await admin.close();
       await ingest.close();

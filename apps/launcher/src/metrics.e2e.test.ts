@@ -5,7 +5,7 @@ import { appEventRequest, checkoutCompleted, FakeHubspot, FakeOpenAI, signStripe
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEYS, type System, startSystem, until } from "./testing/system.ts";
 
-const ADMIN_TOKEN = "sy_admin_metrics_token_0123456789";
+const ADMIN_TOKEN = "sy_admin_metrics_token_0123456789abcdef";
 const OPENAI_KEY = "sk-metrics-openai-key-0123456789";
 const HUBSPOT_TOKEN = "pat-metrics-wrong-token-0123456789";
 

@@ -69,18 +69,24 @@ describe("processes", () => {
       INGEST_PORT: String(port),
       ADMIN_PORT: String(await freePort()),
       APP_API_KEYS: API_KEY,
+      // The event id is looked for in the job's log line, written only when asked for.
+      LOG_JOBS: "true",
     });
     cleanups.push(() => proc.stop());
     await proc.waitFor("switchyard running");
     expect(proc.output()).toContain('"kind":"pglite"');
-    // No admin credentials in development: a one-off token is printed, never a credential-less admin.
-    expect(proc.output()).toMatch(/development token: dev_\S{20,}/);
+    // No admin credentials in development: a sign-in and a token made up for this run are printed,
+    // never a credential-less admin.
+    expect(proc.output()).toMatch(/Console: open http:\/\/127\.0\.0\.1:\d+\/console /);
+    expect(proc.output()).toMatch(/sign in as admin with password \S{16} {3}\(made up for this run\)/);
+    expect(proc.output()).toMatch(/Authorization: Bearer dev_\S{20,}/);
     const eventId = await postSignup(port, "u-start");
     await waitForJobState(queuesFor(prefix), "crm-sync", eventId, "completed");
     await proc.waitFor(eventId);
     expect(await proc.stop()).toBe(0);
     expect(proc.output()).not.toContain(API_KEY);
-  });
+    // Embedded PGlite (WebAssembly) applies every migration at start: slower than Postgres.
+  }, 90_000);
 
   it("exits with one clear line when Redis is unreachable", async () => {
     const proc = run(entry("./main.ts"), {
@@ -106,7 +112,13 @@ describe("processes", () => {
     cleanups.push(() => testDb.drop());
     const prefix = uniquePrefix("procs");
     const port = await freePort();
-    const env = { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, INGEST_PORT: String(port), APP_API_KEYS: API_KEY };
+    const env = {
+      DATABASE_URL: testDb.url,
+      QUEUE_PREFIX: prefix,
+      INGEST_PORT: String(port),
+      APP_API_KEYS: API_KEY,
+      LOG_JOBS: "true",
+    };
     const migrate = run(entry("./migrate.ts"), env);
     const [code] = await once(migrate.child, "exit");
     expect(code, migrate.output()).toBe(0);
@@ -131,7 +143,7 @@ describe("processes", () => {
     const prefix = uniquePrefix("procs-metrics");
     const port = await freePort();
     const adminPort = await freePort();
-    const token = "sy_admin_procs_metrics_0123456789";
+    const token = "sy_admin_procs_metrics_0123456789abcdef";
     const env = {
       DATABASE_URL: testDb.url,
       QUEUE_PREFIX: prefix,

@@ -1,9 +1,9 @@
-import { pingRedis } from "@switchyard/queue";
+import { pingRedis, type RedisTarget } from "@switchyard/queue";
 
 /** BullMQ cannot run without Redis: say so in one line that tells how to get one. */
-export async function requireRedis(url: string): Promise<string | undefined> {
+export async function requireRedis(url: string, target?: RedisTarget): Promise<string | undefined> {
   try {
-    await pingRedis(url, 2_000);
+    await pingRedis(target ?? url, 2_000);
     return undefined;
   } catch {
     const shown = new URL(url);

@@ -6,7 +6,8 @@ describe("a request id follows an event from ingest into every job it creates", 
   let sys: System;
   const logs: string[] = [];
   beforeAll(async () => {
-    sys = await startSystem({ label: "request-id", logs });
+    // LOG_JOBS: a line per job done, each of which must carry the request id.
+    sys = await startSystem({ label: "request-id", logs, env: { LOG_JOBS: "true" } });
   });
   afterAll(async () => {
     await sys.close();

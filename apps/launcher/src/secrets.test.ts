@@ -1,4 +1,3 @@
-import { secretValues } from "@switchyard/config";
 import { and, eq, schema } from "@switchyard/db";
 import { REASON_CODES, WORK_QUEUES } from "@switchyard/events";
 import {
@@ -17,32 +16,15 @@ import {
   signZendesk,
   zendeskTicketCreated,
 } from "@switchyard/testkit";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { b64, everythingStored, type Haystack, leaksIn, S, secretsToFind } from "./testing/secrets.ts";
 import { customerByEmail, KEYS, type System, startSystem, until } from "./testing/system.ts";
 
 /**
- * Known values for every secret-bearing variable; the whole system runs on them, the traffic
- * below goes through every path that handles them, and then every log line, response body,
- * recorded failure, audit entry, alert, database row and queued job is searched for them.
+ * The whole system on known secret values (testing/secrets.ts), traffic through every path that
+ * handles them, then a search of everything it logged, answered and stored.
  */
-const S = {
-  app: "sy_secrets_app_key_7f3a9c1e5b2d",
-  adminToken: "sy_admin_secrets_token_4d8e2a6c0f1b",
-  adminUser: "ops-lead",
-  adminPassword: "battery-staple-horse-9c1e7d",
-  hubspotToken: "pat-na1-7b2d9e4f-secret-hubspot-token",
-  hubspotClientSecret: "hubspot-client-secret-3e8a1f6b",
-  openaiKey: "sk-proj-secret-openai-key-5a7c9e1b3d",
-  stripeKey: "sk_test_secret_stripe_key_2b4d6f8a0c",
-  zendeskEmail: "bot@example.com",
-  zendeskToken: "zd-api-token-secret-6e8a0c2e4a",
-  generic: `whsec_${Buffer.from("secrets-test-generic-key-0123456789").toString("base64")}`,
-  alertPath: "/services/T0SECRET/B0SECRET/xoxSecretHookToken9f8e7d6c",
-};
 const T0 = Math.floor(Date.now() / 1000) - 3_600;
-const b64 = (s: string) => Buffer.from(s).toString("base64");
-const b64url = (s: string) => Buffer.from(s).toString("base64url");
 
 describe("secrets never leak: logs, responses, failures, audit, alerts, rows and jobs", () => {
   let sys: System;
@@ -69,6 +51,8 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
       admin: true,
       logs,
       env: {
+        // Every job's own line too, so that the check reads them.
+        LOG_JOBS: "true",
         APP_API_KEYS: S.app,
         ADMIN_TOKEN: S.adminToken,
         ADMIN_USER: S.adminUser,
@@ -76,6 +60,7 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
         HUBSPOT_ACCESS_TOKEN: S.hubspotToken,
         HUBSPOT_API_BASE: hubspot.url,
         HUBSPOT_CLIENT_SECRET: S.hubspotClientSecret,
+        INGEST_PUBLIC_URL: "http://ingest.test",
         OPENAI_API_KEY: S.openaiKey,
         OPENAI_BASE_URL: `${openai.url}/v1`,
         OPENAI_TIMEOUT_MS: "1000",
@@ -96,34 +81,6 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
     await sys?.close();
     await Promise.all([hubspot, openai, stripe, zendesk, alerts].map((f) => f?.close()));
   });
-
-  /** Every value that must never appear, by name: the config's own list plus the known forms. */
-  function secretsToFind(): Map<string, string> {
-    const found = new Map<string, string>([
-      ["STRIPE_WEBHOOK_SECRET", KEYS.stripe],
-      ["ZENDESK_WEBHOOK_SECRET", KEYS.zendesk],
-      ["HUBSPOT_CLIENT_SECRET", S.hubspotClientSecret],
-      ["WEBHOOK_SECRET_ACME", S.generic],
-      ["APP_API_KEYS", S.app],
-      ["ADMIN_TOKEN", S.adminToken],
-      ["ADMIN_PASSWORD", S.adminPassword],
-      ["HUBSPOT_ACCESS_TOKEN", S.hubspotToken],
-      ["OPENAI_API_KEY", S.openaiKey],
-      ["STRIPE_SECRET_KEY", S.stripeKey],
-      ["ZENDESK_API_TOKEN", S.zendeskToken],
-      ["ALERT_WEBHOOK_URL", `${alerts.url}${S.alertPath}`],
-      ["ALERT_WEBHOOK_URL path token", S.alertPath.split("/").at(-1) ?? ""],
-      ["admin basic auth (base64)", b64(`${S.adminUser}:${S.adminPassword}`)],
-      ["admin basic auth (base64url)", b64url(`${S.adminUser}:${S.adminPassword}`)],
-      ["admin password (base64)", b64(S.adminPassword)],
-      ["zendesk basic auth (base64)", b64(`${S.zendeskEmail}/token:${S.zendeskToken}`)],
-      ["whsec key bytes (base64 body)", S.generic.replace(/^whsec_/, "")],
-    ]);
-    for (const value of secretValues(sys.config)) {
-      if (![...found.values()].includes(value)) found.set(`secretValues() entry ${value.slice(0, 4)}…`, value);
-    }
-    return found;
-  }
 
   async function record(where: string, res: Response): Promise<{ status: number; text: string; json: unknown }> {
     const text = await res.text();
@@ -355,8 +312,8 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
   });
 
   it("finds none of the secret values anywhere it looked", async () => {
-    const secrets = secretsToFind();
-    const haystacks: { where: string; text: string }[] = [];
+    const secrets = secretsToFind(sys, alerts.url);
+    const haystacks: Haystack[] = [];
     haystacks.push(...logs.map((line, i) => ({ where: `log line ${i}`, text: line })));
     haystacks.push(
       ...responses.map((r) => ({
@@ -369,38 +326,9 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
     const audit = await sys.dbHandle.db.select().from(schema.auditLog);
     haystacks.push(...audit.map((a) => ({ where: `audit_log ${a.id}`, text: JSON.stringify(a) })));
     haystacks.push(...alerts.received.map((a, i) => ({ where: `alert payload ${i}`, text: JSON.stringify(a.body) })));
-    // Beyond the brief's list: every row of every table, and every job (data, failed reason, stack).
-    const pg = postgres(sys.config.DATABASE_URL ?? "", { max: 1, onnotice: () => {} });
-    try {
-      const tables = await pg<{ name: string }[]>`
-        select table_name as name from information_schema.tables
-        where table_schema = 'public' and table_type = 'BASE TABLE'`;
-      for (const { name } of tables) {
-        const rows = await pg.unsafe<{ j: string }[]>(`select row_to_json(t)::text as j from "${name}" t`);
-        haystacks.push(...rows.map((r, i) => ({ where: `table ${name} row ${i}`, text: r.j })));
-      }
-    } finally {
-      await pg.end();
-    }
-    const queues = [
-      ...WORK_QUEUES.map((q) => sys.registry.get(q)),
-      ...REASON_CODES.map((r) => sys.registry.failure(r)),
-    ];
-    for (const queue of queues) {
-      const jobs = await queue.getJobs(["completed", "failed", "waiting", "delayed", "active", "prioritized"]);
-      for (const job of jobs.filter(Boolean)) {
-        const text = JSON.stringify(job.asJSON());
-        // Job data, failedReason and stacktrace: Bull Board serves all of them.
-        haystacks.push({ where: `job ${queue.name}/${job.id}`, text });
-      }
-    }
+    haystacks.push(...(await everythingStored(sys)));
 
-    const leaks: string[] = [];
-    for (const { where, text } of haystacks) {
-      for (const [name, value] of secrets) {
-        if (value && text.includes(value)) leaks.push(`${name} in ${where}: …${excerpt(text, value)}…`);
-      }
-    }
+    const leaks = leaksIn(haystacks, secrets);
     // The paths were exercised: there was something to leak.
     expect(logs.length).toBeGreaterThan(20);
     expect(failures.length).toBeGreaterThanOrEqual(3);
@@ -410,8 +338,3 @@ describe("secrets never leak: logs, responses, failures, audit, alerts, rows and
     expect(leaks, `${leaks.length} leak(s) in ${haystacks.length} places searched`).toEqual([]);
   });
 });
-
-function excerpt(text: string, value: string): string {
-  const at = text.indexOf(value);
-  return text.slice(Math.max(0, at - 80), at + value.length + 20).replaceAll(value, "<SECRET>");
-}

@@ -47,7 +47,13 @@ describe("worker processes stopped mid-job", () => {
   });
 
   function startWorker(): Proc {
-    const worker = run(CRM_WORKER, { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, WORKER_LOCK_MS: "1500" });
+    // LOG_JOBS: the line saying which process completed the job.
+    const worker = run(CRM_WORKER, {
+      DATABASE_URL: testDb.url,
+      QUEUE_PREFIX: prefix,
+      WORKER_LOCK_MS: "1500",
+      LOG_JOBS: "true",
+    });
     workers.push(worker);
     return worker;
   }

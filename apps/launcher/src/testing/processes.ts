@@ -6,8 +6,11 @@ export interface Proc {
   output: () => string;
   /** Resolves once `text` appears in stdout or stderr; fails if the process exits first. */
   waitFor(text: string, timeoutMs?: number): Promise<void>;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /**
+   * SIGTERM, then the exit code; a process still alive after `killAfterMs` is SIGKILLed and its
+   * last lines written to stderr, so a hung shutdown fails its test instead of the hook's timeout.
+   */
+  stop(killAfterMs?: number): Promise<number | null>;
 }
 
 /** One of Switchyard's entry points as a real child process, on this Node, with only `env`. */
@@ -34,11 +37,18 @@ export function run(script: string, env: Record<string, string>, args: string[] 
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+    async stop(killAfterMs = 45_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, "exit");
       child.kill("SIGTERM");
+      const timer = setTimeout(() => {
+        process.stderr.write(
+          `still running ${killAfterMs} ms after SIGTERM, killed:\n${out.split("\n").slice(-10).join("\n")}\n`,
+        );
+        child.kill("SIGKILL");
+      }, killAfterMs);
       const [code] = await exited;
+      clearTimeout(timer);
       return code as number | null;
     },
   };

@@ -1,14 +1,17 @@
 import { adminCredentials, startAdmin } from "@switchyard/admin";
-import { aiTriage } from "@switchyard/ai-triage";
-import { billingSync } from "@switchyard/billing-sync";
 import { type Config, createLogger, parseConfig, secretValues } from "@switchyard/config";
-import { crmSync } from "@switchyard/crm-sync";
 import { createDb, type DbHandle, eq, runMigrations, schema, sql } from "@switchyard/db";
 import { WORK_QUEUES } from "@switchyard/events";
-import { newApp } from "@switchyard/ingest";
+import { ingestOpenApi, newApp } from "@switchyard/ingest";
 import { createMetrics, type Metrics, startMetricsPublisher } from "@switchyard/metrics";
-import { createDispatcher, createRedis, QueueRegistry, type RunningWorkers, startWorkers } from "@switchyard/queue";
-import { supportContext } from "@switchyard/support-context";
+import {
+  createDispatcher,
+  createRedis,
+  QueueRegistry,
+  type RunningWorkers,
+  startWorkers,
+  type WorkerDefinition,
+} from "@switchyard/queue";
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
@@ -16,6 +19,7 @@ import {
   TEST_REDIS_URL,
   uniquePrefix,
 } from "@switchyard/testkit";
+import { WORKERS } from "../workers.ts";
 
 export const KEYS = {
   stripe: "whsec_system_test_0123456789abcdef",
@@ -33,7 +37,11 @@ export interface System {
   metrics: Metrics;
   /** Base URL of the admin app, when started with `admin: true`. */
   adminUrl: string;
+  /** Runs admin's KPI checker once, as its timer does (`admin: true` only). */
+  checkKpis(): ReturnType<Awaited<ReturnType<typeof startAdmin>>["kpis"]["check"]>;
   post(path: string, signed: Signed): Promise<Response>;
+  /** A GET to ingest, e.g. the app's read-only API with its bearer key. */
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
   /** Waits until every routed event is processed and no queue holds a job that is not finished. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +54,8 @@ export interface SystemOptions {
   admin?: boolean;
   /** When given, every log line (level debug, secrets redacted as in production) is pushed here. */
   logs?: string[];
+  /** The workers this process runs; every one when absent (a test may leave one to a process of its own). */
+  workers?: readonly WorkerDefinition[];
 }
 
 /** Ingest plus all four workers (and admin, on request) in this process, on real Redis and a database of their own. */
@@ -61,6 +71,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     APP_API_KEYS: KEYS.app,
     WORKER_CONCURRENCY: "4",
     ADMIN_PORT: "0",
+    // Admin's Stripe reconcile would list the fake's events (and meet its faults) in every test with a
+    // key; reconcile.e2e.test.ts and reconcile-scheduler.test.ts run it on purpose.
+    RECONCILE_INTERVAL_MS: "0",
     ...opts.env,
   });
   const dbHandle = await createDb({ databaseUrl: config.DATABASE_URL, dataDir: "memory://" });
@@ -75,7 +88,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       })
     : createLogger({ name: "system-test", level: "error" });
   const metrics = createMetrics();
-  const workers: RunningWorkers = await startWorkers([billingSync, crmSync, supportContext, aiTriage], {
+  const workers: RunningWorkers = await startWorkers(opts.workers ?? WORKERS, {
     config,
     logger,
     dbHandle,
@@ -93,7 +106,14 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   if (opts.admin) {
     const creds = adminCredentials(config);
     if (!creds.ok) throw new Error(creds.message);
-    admin = await startAdmin({ config, dbHandle, logger, credentials: creds.credentials, metrics });
+    admin = await startAdmin({
+      config,
+      dbHandle,
+      logger,
+      credentials: creds.credentials,
+      metrics,
+      publicApi: ingestOpenApi(),
+    });
   }
   const app = newApp({
     config,
@@ -126,8 +146,13 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     registry,
     metrics,
     adminUrl: admin ? `http://127.0.0.1:${admin.port}` : "",
+    checkKpis: () => {
+      if (!admin) throw new Error("checkKpis needs startSystem({ admin: true })");
+      return admin.kpis.check();
+    },
     post: async (path, signed) =>
       app.request(`http://ingest.test${path}`, { method: "POST", body: signed.body, headers: signed.headers }),
+    get: async (path, headers = {}) => app.request(`http://ingest.test${path}`, { headers }),
     async waitForIdle(timeoutMs = 20_000) {
       const start = Date.now();
       // Two quiet reads in a row: a job can emit follow-up work just as the first read happens.
