@@ -2,18 +2,22 @@ import {
   type Classifier,
   type OpenAIUsage,
   openaiClassifier,
+  rolloutDesk,
+  rolloutFromConfig,
   rulesClassifier,
   settled,
   supportDesk,
   withFallback,
+  zendeskDirectoryFor,
 } from "@switchyard/connectors";
 import {
+  aiOutputPolicy,
   customerForTicket,
   type TicketRef,
   type TriageMeta,
   ticketFromAppRequest,
   ticketFromComment,
-  ticketFromZendesk,
+  ticketFromZendeskApi,
   triageMessage,
 } from "@switchyard/domain";
 import { processMetrics } from "@switchyard/metrics";
@@ -21,8 +25,15 @@ import { defineWorker, type JobContext } from "@switchyard/queue";
 
 /** Support messages -> intent, urgency, sentiment, summary and draft; privileged asks go to a person. */
 export const aiTriage = defineWorker("ai-triage", ({ db, config, metrics = processMetrics() }) => {
-  const desk = supportDesk(db, config);
+  const live = supportDesk(db, config);
+  // Zendesk names a ticket's requester by id only: the Users API finds the customer by email.
+  const directory = zendeskDirectoryFor(config);
   const rules = rulesClassifier();
+  const aiOutput = aiOutputPolicy(config);
+  // Under ROLLOUT_MODES the desk's writes may be recorded instead of made; off skips the job, as
+  // support-context does (docs/ROLLOUT.md).
+  const rollout = rolloutFromConfig(config);
+  const scopeOf = (ctx: JobContext) => rollout.scope("ai-triage", ctx.envelope.source, ctx.eventId);
 
   /** The model when configured (the rules answer if it fails or is late), else the rules alone. */
   async function classifierFor(ticket: TicketRef, ctx: JobContext): Promise<{ classifier: Classifier } & TriageMeta> {
@@ -53,6 +64,9 @@ export const aiTriage = defineWorker("ai-triage", ({ db, config, metrics = proce
   }
 
   const triage = async (ticket: TicketRef, ctx: JobContext) => {
+    // The customer first: whether their ticket is live or shadow may depend on who they are.
+    const customer = await customerForTicket(db, ticket);
+    const desk = rolloutDesk(db, live, rollout, scopeOf(ctx), customer);
     await desk.ensureTicket(
       {
         externalId: ticket.externalId,
@@ -62,11 +76,10 @@ export const aiTriage = defineWorker("ai-triage", ({ db, config, metrics = proce
       },
       { idempotencyKey: ctx.idempotencyKey("ticket"), signal: ctx.signal },
     );
-    const customer = await customerForTicket(db, ticket);
     const chosen = await classifierFor(ticket, ctx);
     const { output, decision } = await triageMessage(
       db,
-      { ...chosen, desk },
+      { ...chosen, desk, aiOutput },
       {
         eventId: ctx.eventId,
         ticketExternalId: ticket.externalId,
@@ -77,9 +90,13 @@ export const aiTriage = defineWorker("ai-triage", ({ db, config, metrics = proce
     );
     return { intent: output.intent, degraded: chosen.degraded ?? false, review: decision.review.map((r) => r.kind) };
   };
+  const off = (ctx: JobContext) => scopeOf(ctx).mode === "off";
   return {
-    "zendesk.ticket.created": (e, ctx) => triage(ticketFromZendesk(e), ctx),
-    "zendesk.ticket.comment_added": (e, ctx) => triage(ticketFromComment(e), ctx),
-    "app.support.requested": (e, ctx) => triage(ticketFromAppRequest(e, ctx.eventId), ctx),
+    "zendesk.ticket.created": async (e, ctx) =>
+      off(ctx) ? { skipped: "off" } : triage(await ticketFromZendeskApi(e, directory, { signal: ctx.signal }), ctx),
+    "zendesk.ticket.comment_added": async (e, ctx) =>
+      off(ctx) ? { skipped: "off" } : triage(ticketFromComment(e), ctx),
+    "app.support.requested": async (e, ctx) =>
+      off(ctx) ? { skipped: "off" } : triage(ticketFromAppRequest(e, ctx.eventId), ctx),
   };
 });

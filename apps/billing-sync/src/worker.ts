@@ -1,4 +1,4 @@
-import { stripeBilling } from "@switchyard/connectors";
+import { type BillingSource, rolloutBilling, rolloutFromConfig, stripeBilling } from "@switchyard/connectors";
 import {
   applyBillingFacts,
   type BillingFacts,
@@ -10,11 +10,12 @@ import {
 } from "@switchyard/domain";
 import type { ChargeRefunded, CheckoutSessionCompleted, InvoiceEvent, SubscriptionEvent } from "@switchyard/events";
 import { defineWorker, type JobContext } from "@switchyard/queue";
+import { orderHandlers } from "./orders.ts";
 
 type StripePayload = CheckoutSessionCompleted | SubscriptionEvent | InvoiceEvent | ChargeRefunded;
 
 /** Stripe events -> the customer's canonical billing state; lifecycle or plan changes go on to the CRM. */
-export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
+export const billingSync = defineWorker("billing-sync", ({ db, config, alerter }) => {
   // With a key, Stripe's current objects are the truth and the event only a trigger.
   const stripe = config.STRIPE_SECRET_KEY
     ? stripeBilling({
@@ -23,6 +24,11 @@ export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
         timeoutMs: config.PROVIDER_TIMEOUT_MS,
       })
     : undefined;
+  // Under ROLLOUT_MODES the Stripe write may be recorded instead of made, or skipped; the
+  // customer's billing state is Switchyard's own and is applied in every mode (docs/ROLLOUT.md).
+  const rollout = rolloutFromConfig(config);
+  const stripeFor = (ctx: JobContext): BillingSource | undefined =>
+    stripe && rolloutBilling(db, stripe, rollout, rollout.scope("billing-sync", ctx.envelope.source, ctx.eventId));
 
   const apply = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
     const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
@@ -33,7 +39,7 @@ export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
     });
     if (stripe && e.type === "checkout.session.completed" && e.data.object.customer) {
       // The one write to Stripe: tag the customer with our id, under a key this event always derives.
-      await stripe.linkCustomer(e.data.object.customer, outcome.customerId, {
+      await stripeFor(ctx)?.linkCustomer(e.data.object.customer, outcome.customerId, {
         idempotencyKey: ctx.idempotencyKey("link-customer"),
       });
     }
@@ -41,12 +47,20 @@ export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
     if (outcome.crmRelevant || ctx.attempt > 1) {
       await ctx.emit("crm-sync", "switchyard.customer.changed", { customerId: outcome.customerId }, "crm");
     }
+    // Whatever a ticket's context note shows may have moved (status, plan, a payment, a refund):
+    // support-context corrects the customer's open tickets, and writes nothing if the facts held.
+    const noted = [facts].flat().some((f) => f.payment || f.paymentFailedAt || f.refundedAt);
+    if (outcome.stateChanged || noted || ctx.attempt > 1) {
+      await ctx.emit("support-context", "switchyard.customer.changed", { customerId: outcome.customerId }, "support");
+    }
     return outcome;
   };
+  const { checkout, charge, ...orders } = orderHandlers({ db, alerter }, stripeFor);
   const subscription = (e: SubscriptionEvent, ctx: JobContext) => apply(e, () => subscriptionFacts(e), ctx);
   const invoice = (e: InvoiceEvent, ctx: JobContext) => apply(e, () => invoiceFacts(e), ctx);
   return {
-    "stripe.checkout.session.completed": (e, ctx) => apply(e, () => checkoutFacts(e), ctx),
+    "stripe.checkout.session.completed": (e, ctx) =>
+      e.data.object.mode === "payment" ? checkout(e, ctx) : apply(e, () => checkoutFacts(e), ctx),
     "stripe.customer.subscription.created": subscription,
     "stripe.customer.subscription.updated": subscription,
     "stripe.customer.subscription.deleted": subscription,
@@ -55,6 +69,11 @@ export const billingSync = defineWorker("billing-sync", ({ db, config }) => {
     "stripe.invoice.paid": invoice,
     "stripe.invoice.payment_failed": invoice,
     "stripe.invoice.payment_action_required": invoice,
-    "stripe.charge.refunded": (e, ctx) => apply(e, () => refundFacts(e), ctx),
+    "stripe.charge.refunded": async (e, ctx) => {
+      // A subscriber's refund moves their billing state; an order's refund moves the order.
+      const order = await charge(e, ctx);
+      return e.data.object.customer ? apply(e, () => refundFacts(e), ctx) : order;
+    },
+    ...orders,
   };
 });

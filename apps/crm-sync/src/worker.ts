@@ -1,36 +1,64 @@
-import { hubspotCrm, localCrm } from "@switchyard/connectors";
-import { recordSignup, syncContact } from "@switchyard/domain";
-import { defineWorker, type JobContext } from "@switchyard/queue";
+import { hubspotCrm, localCrm, rolloutCrm, rolloutFromConfig } from "@switchyard/connectors";
+import {
+  type ContactView,
+  recordSignup,
+  startCustomerRead,
+  startSignup,
+  syncOrderContact,
+  writeContact,
+} from "@switchyard/domain";
+import { PermanentError } from "@switchyard/events";
+import { ALREADY_DELIVERED, defineWorker, delivered, type JobContext } from "@switchyard/queue";
 
 /** Signups and billing changes -> exactly one CRM contact per customer. */
-export const crmSync = defineWorker("crm-sync", ({ db, config }) => {
-  // A HubSpot token switches from the embedded CRM to HubSpot; the base URL lets tests use the fake.
-  const crm = config.HUBSPOT_ACCESS_TOKEN
-    ? hubspotCrm({
-        token: config.HUBSPOT_ACCESS_TOKEN,
-        baseUrl: config.HUBSPOT_API_BASE,
-        timeoutMs: config.PROVIDER_TIMEOUT_MS,
-      })
-    : localCrm(db);
-  const sync = (customer: Parameters<typeof syncContact>[2], ctx: JobContext) =>
-    syncContact(db, crm, customer, {
+export const crmSync = defineWorker(
+  "crm-sync",
+  ({ db, config }) => {
+    // A HubSpot token switches from the embedded CRM to HubSpot; the base URL lets tests use the fake.
+    const crm = config.HUBSPOT_ACCESS_TOKEN
+      ? hubspotCrm({
+          token: config.HUBSPOT_ACCESS_TOKEN,
+          baseUrl: config.HUBSPOT_API_BASE,
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+          db,
+        })
+      : localCrm(db);
+    const rollout = rolloutFromConfig(config);
+    const options = (ctx: JobContext) => ({
       eventId: ctx.eventId,
       idempotencyKey: ctx.idempotencyKey("contact"),
       signal: ctx.signal,
     });
-  const noted = async (_e: unknown, ctx: JobContext) => {
-    // The CRM never drives billing or identity: its own changes are recorded, not applied.
-    ctx.logger.info("CRM-side change recorded; not applied");
-    return { applied: false };
-  };
-  return {
-    "app.user.signed_up": async (e, ctx) => {
-      // The row its own transaction committed: no need to read it back.
-      const customer = await recordSignup(db, ctx.eventId, e.data, new Date(ctx.envelope.receivedAt));
-      return sync(customer, ctx);
-    },
-    "switchyard.customer.changed": (p, ctx) => sync(p.customerId, ctx),
-    "hubspot.contact.creation": noted,
-    "hubspot.contact.propertyChange": noted,
-  };
-});
+    const finish = async (customer: ContactView, attempt: number, ctx: JobContext) => {
+      // Under ROLLOUT_MODES the write may be recorded instead of made, or skipped (docs/ROLLOUT.md).
+      const scope = rollout.scope("crm-sync", ctx.envelope.source, ctx.eventId);
+      const written = await writeContact(db, rolloutCrm(db, crm, rollout, scope), ctx.delivery, customer, options(ctx));
+      return delivered(written.result, written.completion, attempt);
+    };
+    const noted = async (_e: unknown, ctx: JobContext) => {
+      // The CRM never drives billing or identity: its own changes are recorded, not applied.
+      ctx.logger.info("CRM-side change recorded; not applied");
+      return { applied: false };
+    };
+    return {
+      "app.user.signed_up": async (e, ctx) => {
+        const at = new Date(ctx.envelope.receivedAt);
+        const started = await startSignup(db, ctx.delivery, e.data, at);
+        if (started.attempt === undefined) return ALREADY_DELIVERED;
+        // Another job created this customer at the same moment: the locking path finds it.
+        const customer = started.customer ?? (await recordSignup(db, ctx.eventId, e.data, at));
+        return finish(customer, started.attempt, ctx);
+      },
+      "switchyard.customer.changed": async (p, ctx) => {
+        const started = await startCustomerRead(db, ctx.delivery, p.customerId);
+        if (started.attempt === undefined) return ALREADY_DELIVERED;
+        if (!started.customer) throw new PermanentError("invalid_payload", `customer ${p.customerId} does not exist`);
+        return finish(started.customer, started.attempt, ctx);
+      },
+      "switchyard.order.changed": (p, ctx) => syncOrderContact(db, crm, p.customerId, options(ctx)),
+      "hubspot.contact.creation": noted,
+      "hubspot.contact.propertyChange": noted,
+    };
+  },
+  { ownsLedger: ["app.user.signed_up", "switchyard.customer.changed"] },
+);

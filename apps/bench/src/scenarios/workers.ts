@@ -1,0 +1,227 @@
+// The workers beside a bare durable worker of the same effects (bare-worker.ts): interleaved
+// rounds of one crm-sync process and one bare process each draining the same backlog of signups,
+// and then, for every worker role, one counted drain through a relay that counts statements and
+// round trips on the wire (pg-counter.ts), with the database's own commit count beside it.
+import { randomUUID } from "node:crypto";
+import { checkoutCompleted, deleteKeysWithPrefix, invoicePaid, signStripe } from "@switchyard/testkit";
+import { type Made, median, saturate, signup, sleep } from "../load.ts";
+import { startPgCounter } from "../pg-counter.ts";
+import { peakRssMb, rssMb, type Started, stop } from "../processes.ts";
+import type { DrainRound, WorkerCounts, Workers } from "../report.ts";
+import { repoPath } from "../settings.ts";
+import type { Context } from "./context.ts";
+
+type Role = "crm-sync" | "bare" | "billing-sync" | "support-context";
+
+const SCRIPTS: Record<Role, string> = {
+  "crm-sync": "apps/crm-sync/src/main.ts",
+  bare: "apps/bench/src/bare-worker.ts",
+  "billing-sync": "apps/billing-sync/src/main.ts",
+  "support-context": "apps/support-context/src/main.ts",
+};
+
+const READY: Record<Role, string> = {
+  "crm-sync": "",
+  bare: "bare worker started",
+  "billing-sync": "",
+  "support-context": "",
+};
+
+function startRole(ctx: Context, role: Role, databaseUrl = ctx.run.databaseUrl): Started {
+  return ctx.run.processes.start(role === "bare" ? "bare durable worker" : `${role} worker`, repoPath(SCRIPTS[role]), {
+    env: { ...ctx.run.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
+    nodeFlags: ctx.settings.nodeFlags.worker,
+    worker: true,
+  });
+}
+
+/** Until the process is up: the bare worker says so; a Switchyard worker is silent at warn, so a pause. */
+async function up(started: Started, role: Role): Promise<void> {
+  if (READY[role]) await started.ready(READY[role]);
+  else await sleep(1_500);
+}
+
+/** Jobs of the role's kind not done yet, and how to make one. */
+const PENDING: Record<Role, string> = {
+  "crm-sync": `select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`,
+  bare: `select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`,
+  "billing-sync": `select count(*)::int as n from events where source = 'stripe' and status <> 'processed'`,
+  // ai-triage does not run here, so the events stay unsettled: the deliveries say what is done.
+  "support-context": `select (select count(*) from events where type = 'app.support.requested')::int
+    - (select count(*) from deliveries where consumer = 'support-context/app.support.requested'
+       and status = 'completed')::int as n`,
+};
+
+const pending = async (ctx: Context, role: Role) => Number((await ctx.run.sql.unsafe(PENDING[role]))[0]?.n ?? 0);
+
+/** One process drains a backlog of `jobs`: the rate from the `untimed`th job on, and its RSS after. */
+async function drainRound(ctx: Context, role: Role, jobs: number): Promise<DrainRound> {
+  const s = ctx.settings;
+  await saturate(`${ctx.ingestUrl}/v1/events`, signup(ctx.run.appKey), { connections: 64, amount: jobs });
+  const t0 = Date.now();
+  const worker = startRole(ctx, role);
+  let left = jobs;
+  while (left > jobs - s.untimedJobs) {
+    await sleep(20);
+    left = await pending(ctx, role);
+  }
+  const t1 = Date.now();
+  while ((await pending(ctx, role)) > 0) await sleep(50);
+  const t2 = Date.now();
+  const rssAfterMb = rssMb(worker.child);
+  const peak = peakRssMb(worker.child);
+  await stop(worker.child);
+  return {
+    peakRssMb: peak,
+    backlog: jobs,
+    seconds: Number(((t2 - t0) / 1000).toFixed(1)),
+    timedJobs: left,
+    jobsPerSecond: Math.round(left / ((t2 - t1) / 1000)),
+    rssAfterMb,
+  };
+}
+
+const commits = async (ctx: Context) => {
+  await ctx.run.sql`select pg_stat_clear_snapshot()`;
+  const [row] = await ctx.run
+    .sql`select xact_commit::float8 as n from pg_stat_database where datname = current_database()`;
+  return Number(row?.n ?? 0);
+};
+
+function stripeEvents(ctx: Context, jobs: number): { checkouts: () => Made; invoices: () => Made } {
+  const ids = Array.from({ length: jobs }, () => randomUUID().slice(0, 18));
+  let c = 0;
+  let i = 0;
+  const signed = (payload: unknown) => signStripe({ payload, secret: ctx.run.secret });
+  return {
+    checkouts: () => {
+      const id = ids[c++ % jobs];
+      return signed(checkoutCompleted({ customer: `cus_${id}`, userId: `u_${id}`, email: `${id}@bench.example.com` }));
+    },
+    invoices: () => signed(invoicePaid({ customer: `cus_${ids[i++ % jobs]}` })),
+  };
+}
+
+const support = (appKey: string) => (): Made => {
+  const userId = randomUUID();
+  return {
+    body: JSON.stringify({
+      type: "support.requested",
+      data: {
+        userId,
+        email: `${userId}@bench.example.com`,
+        subject: "Invoice question",
+        message: "Where is my invoice?",
+      },
+    }),
+    headers: { "content-type": "application/json", authorization: `Bearer ${appKey}`, "idempotency-key": userId },
+  };
+};
+
+/** Enqueues the role's jobs through ingest, with no worker running; returns how many jobs that is. */
+async function enqueue(ctx: Context, role: Role, jobs: number): Promise<number> {
+  const events = `${ctx.ingestUrl}/v1/events`;
+  if (role === "billing-sync") {
+    // The saturated rounds left tens of thousands of invoices for billing-sync, which never ran:
+    // set aside (settled, their jobs dropped, so the relay does not add them again), they are not
+    // the jobs counted.
+    await ctx.run.sql`update events set status = 'processed' where source = 'stripe' and status <> 'processed'`;
+    await deleteKeysWithPrefix(`${ctx.run.prefix}:billing-sync`);
+    const { checkouts, invoices } = stripeEvents(ctx, jobs);
+    const hooks = `${ctx.ingestUrl}/webhooks/stripe`;
+    // Each customer's checkout first, so its invoice finds the customer linked.
+    await saturate(hooks, checkouts, { connections: 16, amount: jobs });
+    await saturate(hooks, invoices, { connections: 16, amount: jobs });
+    return 2 * jobs;
+  }
+  await saturate(events, role === "support-context" ? support(ctx.run.appKey) : signup(ctx.run.appKey), {
+    connections: 16,
+    amount: jobs,
+  });
+  return jobs;
+}
+
+/** RSS of the role's process started on an empty queue, once it is up and has settled. */
+async function idleRss(ctx: Context, role: Role): Promise<number> {
+  const worker = startRole(ctx, role);
+  await up(worker, role);
+  await sleep(1_500);
+  const mb = rssMb(worker.child);
+  await stop(worker.child);
+  return mb;
+}
+
+/** One drain through the counting relay: statements, round trips and commits per job. */
+async function counted(ctx: Context, role: Role, jobs: number): Promise<WorkerCounts> {
+  const rssIdleMb = await idleRss(ctx, role);
+  const total = await enqueue(ctx, role, jobs);
+  const db = new URL(ctx.run.databaseUrl);
+  const relay = await startPgCounter({ host: db.hostname, port: Number(db.port || 5432) });
+  db.host = `127.0.0.1:${relay.port}`;
+  await sleep(1_000);
+  const before = await commits(ctx);
+  const worker = startRole(ctx, role, db.toString());
+  let polls = 1;
+  // A pass that cannot finish (a job retried with backoff) is cut after two minutes and counted
+  // over what it did.
+  const deadline = Date.now() + 120_000;
+  let left = await pending(ctx, role);
+  while (left > 0 && Date.now() < deadline) {
+    await sleep(100);
+    polls++;
+    left = await pending(ctx, role);
+  }
+  const done = total - left;
+  const rssAfterMb = rssMb(worker.child);
+  await stop(worker.child);
+  // A backend's counts reach pg_stat_database when it ends or goes idle; the worker's have ended.
+  await sleep(1_000);
+  const after = await commits(ctx);
+  const wire = relay.counts();
+  await relay.close();
+  // Minus the bench's own polls (one statement, one commit each) and the two snapshots' reads.
+  const xact = after - before - polls - 2;
+  return {
+    worker: role,
+    jobs: done,
+    statementsPerJob: round2(wire.statements / done),
+    roundTripsPerJob: round2(wire.roundTrips / done),
+    commitsPerJob: round2(wire.commits / done),
+    xactCommitsPerJob: round2(xact / done),
+    rssIdleMb,
+    rssAfterMb,
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export async function workers(ctx: Context): Promise<Workers> {
+  const s = ctx.settings;
+  const crm: DrainRound[] = [];
+  const bare: DrainRound[] = [];
+  const roundRatios: number[] = [];
+  for (let r = 0; r < s.workerRounds; r++) {
+    // Taking turns at going first, as ingest and its baseline do.
+    const pair = r % 2 === 0 ? (["crm-sync", "bare"] as const) : (["bare", "crm-sync"] as const);
+    const got: Partial<Record<"crm-sync" | "bare", DrainRound>> = {};
+    for (const role of pair) got[role] = await drainRound(ctx, role, s.backlog);
+    if (got["crm-sync"] && got.bare) {
+      crm.push(got["crm-sync"]);
+      bare.push(got.bare);
+      roundRatios.push(round2(got["crm-sync"].jobsPerSecond / got.bare.jobsPerSecond));
+    }
+  }
+  const counts: WorkerCounts[] = [];
+  for (const role of ["crm-sync", "bare", "billing-sync", "support-context"] as const) {
+    counts.push(await counted(ctx, role, s.countedJobs));
+  }
+  const sortedRatios = [...roundRatios].sort((a, b) => a - b);
+  return {
+    crm: median(crm, (x) => x.jobsPerSecond),
+    bare: median(bare, (x) => x.jobsPerSecond),
+    ratio: sortedRatios[Math.floor(sortedRatios.length / 2)] ?? 0,
+    roundRatios,
+    rounds: { crm, bare },
+    counts,
+  };
+}
