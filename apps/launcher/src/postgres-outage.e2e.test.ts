@@ -118,8 +118,10 @@ describe("Postgres away under steady traffic", () => {
     await pg.stop();
     const stoppedAt = traffic.now();
     await sleep(OUTAGE_MS);
+    // Postgres accepts connections before pg.start() returns, by more on a busy machine: the
+    // window of readiness that must fail closes when the start begins.
+    const startingAt = traffic.now();
     await pg.start();
-    const startedAt = traffic.now();
     await traffic.done;
 
     const logs: [string, Proc][] = [
@@ -129,9 +131,12 @@ describe("Postgres away under steady traffic", () => {
     summary("postgres stopped 20 s", traffic, logs);
     expect(traffic.answers.filter((a) => a.status === 503).length).toBeGreaterThan(100);
     // Readiness failed while Postgres was away and came back by itself.
-    const during = traffic.ready.filter((r) => r.at > stoppedAt + 2_000 && r.at < startedAt - 1_000);
+    const during = traffic.ready.filter((r) => r.at > stoppedAt + 2_000 && r.at + r.ms < startingAt);
     expect(during.length).toBeGreaterThan(10);
-    expect(during.every((r) => r.status === 503)).toBe(true);
+    expect(
+      during.filter((r) => r.status !== 503),
+      "readiness answers other than 503 while Postgres was stopped",
+    ).toEqual([]);
     expect(traffic.ready.at(-1)?.status).toBe(200);
     await expectServedAndClean(pg, traffic, logs);
   }, 120_000);

@@ -19,8 +19,8 @@ export interface Traffic {
   secrets: string[];
   /** Events sent (each until accepted). */
   events: number;
-  /** Readiness probes every 500 ms meanwhile. */
-  ready: { at: number; status: number }[];
+  /** Readiness probes every 500 ms meanwhile: when each was sent, how long it took (status 0: no answer). */
+  ready: { at: number; ms: number; status: number }[];
   /** ms since the traffic started. */
   now(): number;
   /** Resolves once the sending stopped and every event was answered for good. */
@@ -88,7 +88,7 @@ export function steadyStripeTraffic(opts: {
     while (now() < opts.forMs) {
       const at = now();
       const res = await fetch(`${opts.base}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
-      traffic.ready.push({ at, status: res?.status ?? 0 });
+      traffic.ready.push({ at, ms: now() - at, status: res?.status ?? 0 });
       await res?.body?.cancel();
       await sleep(500);
     }
