@@ -1,16 +1,7 @@
 import { PermanentError, RetryableError, reasonOf } from "@switchyard/events";
-import OpenAI from "openai";
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  ContentFilterFinishReasonError,
-  LengthFinishReasonError,
-} from "openai/core/error";
-import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import { retryAfterMs } from "./http.ts";
+import { lazyClient, loadedOpenAI, loadOpenAI, type OpenAISdk } from "./sdks.ts";
 import { type Classifier, ProposedAction, type TriageInput, TriageOutput } from "./triage.ts";
 
 export interface OpenAIUsage {
@@ -47,7 +38,6 @@ const WireAction = ProposedAction.extend({
   reason: ProposedAction.shape.reason.unwrap().nullish(),
 });
 const WireTriage = TriageOutput.extend({ proposedActions: z.array(WireAction).max(10) });
-const RESPONSE_FORMAT = zodResponseFormat(WireTriage, "triage");
 
 export const SYSTEM_PROMPT = `You are the triage assistant of a customer-support desk. You read ONE support ticket and return a triage result in the required JSON schema. You have no tools and you cannot act on any account.
 
@@ -79,16 +69,21 @@ function neutralise(text: string): string {
 export function openaiClassifier(opts: OpenAIClassifierOptions): Classifier {
   const timeoutMs = opts.timeoutMs ?? 8_000;
   const maxRetries = Math.max(0, opts.maxRetries ?? 1);
-  const client = new OpenAI({
-    apiKey: opts.apiKey,
-    ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
-    // Retries are ours: the SDK would sleep out a long retry-after inside our budget.
-    maxRetries: 0,
-    timeout: timeoutMs,
-    logLevel: "off",
+  const sdk = lazyClient(async () => {
+    const { OpenAI, zodResponseFormat } = await loadOpenAI();
+    const client = new OpenAI({
+      apiKey: opts.apiKey,
+      ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
+      // Retries are ours: the SDK would sleep out a long retry-after inside our budget.
+      maxRetries: 0,
+      timeout: timeoutMs,
+      logLevel: "off",
+    });
+    return { client, format: zodResponseFormat(WireTriage, "triage") };
   });
 
   async function attempt(input: TriageInput, signal: AbortSignal, remainingMs: number): Promise<TriageOutput> {
+    const { client, format } = await sdk();
     const completion = await client.chat.completions.parse(
       {
         model: opts.model,
@@ -96,7 +91,7 @@ export function openaiClassifier(opts: OpenAIClassifierOptions): Classifier {
           { role: "system", content: SYSTEM_PROMPT },
           { role: "user", content: ticketPrompt(input) },
         ],
-        response_format: RESPONSE_FORMAT,
+        response_format: format,
       },
       { signal, timeout: Math.max(1, remainingMs), maxRetries: 0 },
     );
@@ -152,7 +147,11 @@ export function openaiClassifier(opts: OpenAIClassifierOptions): Classifier {
         if (!retry) throw failure;
         await sleep(wait, signal).catch(() => undefined);
         if (signal.aborted)
-          throw toTypedError(new APIUserAbortError(), { deadline, callSignal: call.signal, timeoutMs });
+          throw toTypedError(new (await loadOpenAI()).errors.APIUserAbortError(), {
+            deadline,
+            callSignal: call.signal,
+            timeoutMs,
+          });
       }
     },
   };
@@ -167,14 +166,17 @@ function toTypedError(
   ctx: { deadline: AbortSignal; callSignal: AbortSignal | undefined; timeoutMs: number },
 ): Error {
   if (err instanceof RetryableError || err instanceof PermanentError) return err;
-  if (err instanceof APIUserAbortError || err instanceof APIConnectionTimeoutError || ctx.deadline.aborted) {
+  // Only a loaded SDK throws its own errors; before that, `err` is the import's failure.
+  const e = loadedOpenAI()?.errors;
+  if (!e) return err instanceof Error ? err : new Error(String(err));
+  if (err instanceof e.APIUserAbortError || err instanceof e.APIConnectionTimeoutError || ctx.deadline.aborted) {
     if (ctx.callSignal?.aborted && !ctx.deadline.aborted)
       return new RetryableError("ai_timeout", `${PROVIDER} call aborted: job deadline passed`);
     return new RetryableError("ai_timeout", `${PROVIDER} did not answer within ${ctx.timeoutMs} ms`);
   }
-  if (err instanceof APIConnectionError)
+  if (err instanceof e.APIConnectionError)
     return new RetryableError("upstream_unavailable", `${PROVIDER} unreachable (connection failed)`);
-  if (err instanceof APIError) {
+  if (err instanceof e.APIError) {
     const status = err.status ?? 0;
     const detail = [`${status}`, err.code ? `code ${err.code}` : "", err.requestID ? `request ${err.requestID}` : ""]
       .filter(Boolean)
@@ -197,15 +199,15 @@ function toTypedError(
     // 400/404/422: our request or model name is wrong, and no retry fixes it.
     return new PermanentError("invalid_payload", `${PROVIDER} refused the request (${detail})`);
   }
-  const why = invalidOutput(err);
+  const why = invalidOutput(err, e);
   if (why) return new PermanentError("ai_invalid_output", `${PROVIDER} returned an invalid triage result: ${why}`);
   return err instanceof Error ? err : new Error(String(err));
 }
 
 /** Why a completion's content is unusable, or undefined when `err` is not about the content. */
-function invalidOutput(err: unknown): string | undefined {
-  if (err instanceof LengthFinishReasonError) return "output cut off at the token limit";
-  if (err instanceof ContentFilterFinishReasonError) return "output stopped by the content filter";
+function invalidOutput(err: unknown, e: OpenAISdk["errors"]): string | undefined {
+  if (err instanceof e.LengthFinishReasonError) return "output cut off at the token limit";
+  if (err instanceof e.ContentFilterFinishReasonError) return "output stopped by the content filter";
   if (err instanceof SyntaxError) return "output is not JSON";
   if (err instanceof z.ZodError || (err instanceof Error && err.name === "ZodError"))
     return "output does not match the triage schema";

@@ -1,5 +1,6 @@
 import type { Config } from "@switchyard/config";
-import OpenAI from "openai";
+import type OpenAI from "openai";
+import { lazyClient, loadedOpenAI, loadOpenAI } from "./sdks.ts";
 
 export interface Summarizer {
   readonly name: string;
@@ -26,13 +27,16 @@ export const SUMMARY_PROMPT = [
  */
 export function openaiSummarizer(opts: OpenAISummarizerOptions): Summarizer {
   const timeoutMs = opts.timeoutMs ?? 8_000;
-  const client = new OpenAI({
-    apiKey: opts.apiKey,
-    ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
-    maxRetries: 0,
-    timeout: timeoutMs,
-    logLevel: "off",
-  });
+  const client = lazyClient(
+    async () =>
+      new (await loadOpenAI()).OpenAI({
+        apiKey: opts.apiKey,
+        ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
+        maxRetries: 0,
+        timeout: timeoutMs,
+        logLevel: "off",
+      }),
+  );
   return {
     name: "openai",
     async summarize(facts, call = {}) {
@@ -40,7 +44,7 @@ export function openaiSummarizer(opts: OpenAISummarizerOptions): Summarizer {
       const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
-        completion = await client.chat.completions.create(
+        completion = await (await client()).chat.completions.create(
           {
             model: opts.model,
             messages: [
@@ -53,7 +57,8 @@ export function openaiSummarizer(opts: OpenAISummarizerOptions): Summarizer {
         );
       } catch (err) {
         // Our own words: the provider's text can echo a key.
-        throw new Error(`OpenAI summary failed (${err instanceof OpenAI.APIError ? err.status : "no answer"})`);
+        const APIError = loadedOpenAI()?.errors.APIError;
+        throw new Error(`OpenAI summary failed (${APIError && err instanceof APIError ? err.status : "no answer"})`);
       }
       const text = completion.choices[0]?.message.content?.trim();
       if (!text) throw new Error("OpenAI returned no summary");

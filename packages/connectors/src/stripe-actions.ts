@@ -1,6 +1,6 @@
 import { PermanentError } from "@switchyard/events";
-import Stripe from "stripe";
-import { clientOptions, type StripeBillingOptions, stripeFailure } from "./stripe-billing.ts";
+import type Stripe from "stripe";
+import { type StripeBillingOptions, stripeClient, stripeFailure } from "./stripe-billing.ts";
 
 /** A change to a subscription the action gateway may make, once a person approved it. */
 export type SubscriptionChange =
@@ -38,10 +38,10 @@ export const noBillingActions: BillingActions = {
 };
 
 export function stripeActions(opts: StripeBillingOptions): BillingActions {
-  const stripe = new Stripe(opts.secretKey, clientOptions(opts));
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const client = stripeClient(opts);
+  const guard = async <T>(fn: (stripe: Stripe) => Promise<T>): Promise<T> => {
     try {
-      return await fn();
+      return await fn(await client());
     } catch (err) {
       throw stripeFailure(err);
     }
@@ -52,7 +52,7 @@ export function stripeActions(opts: StripeBillingOptions): BillingActions {
   return {
     name: "stripe",
     refund: ({ transactionId, amount }, call) =>
-      guard(async () => {
+      guard(async (stripe) => {
         const refund = await stripe.refunds.create(
           { ...target(transactionId), amount, reason: "requested_by_customer" },
           { idempotencyKey: call.idempotencyKey },
@@ -60,7 +60,7 @@ export function stripeActions(opts: StripeBillingOptions): BillingActions {
         return { refundId: refund.id, amount: refund.amount };
       }),
     changeSubscription: (subscriptionId, change, call) =>
-      guard(async () => {
+      guard(async (stripe) => {
         let params: Stripe.SubscriptionUpdateParams;
         if ("plan" in change) {
           const sub = await stripe.subscriptions.retrieve(subscriptionId);
@@ -85,7 +85,7 @@ export function stripeActions(opts: StripeBillingOptions): BillingActions {
         return { status: updated.status };
       }),
     resendReceipt: (transactionId, email, call) =>
-      guard(async () => {
+      guard(async (stripe) => {
         // Stripe sends a receipt whenever a charge's receipt_email is updated.
         const charge = transactionId.startsWith("pi_")
           ? ((await stripe.paymentIntents.retrieve(transactionId)).latest_charge as string | null)

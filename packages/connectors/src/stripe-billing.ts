@@ -1,5 +1,6 @@
 import { PermanentError, RetryableError } from "@switchyard/events";
-import Stripe from "stripe";
+import type Stripe from "stripe";
+import { lazyClient, loadedStripe, loadStripe } from "./sdks.ts";
 
 export interface StripeBillingOptions {
   secretKey: string;
@@ -37,7 +38,9 @@ export function clientOptions(opts: StripeBillingOptions) {
 
 /** Stripe's errors as Switchyard's reason codes; the key itself never reaches a message. */
 export function stripeFailure(err: unknown): Error {
-  if (!(err instanceof Stripe.errors.StripeError)) return err instanceof Error ? err : new Error(String(err));
+  const Stripe = loadedStripe();
+  if (!Stripe || !(err instanceof Stripe.errors.StripeError))
+    return err instanceof Error ? err : new Error(String(err));
   const status = err.statusCode ?? 0;
   if (err instanceof Stripe.errors.StripeConnectionError) {
     return /timeout|timed out/i.test(err.message)
@@ -59,11 +62,16 @@ export function stripeFailure(err: unknown): Error {
   return new PermanentError("invalid_payload", `Stripe refused the request (${status}): ${err.code ?? err.type}`);
 }
 
+/** A Stripe client made on the first call, the SDK imported then. */
+export function stripeClient(opts: StripeBillingOptions): () => Promise<Stripe> {
+  return lazyClient(async () => new (await loadStripe())(opts.secretKey, clientOptions(opts)));
+}
+
 export function stripeBilling(opts: StripeBillingOptions): BillingSource {
-  const stripe = new Stripe(opts.secretKey, clientOptions(opts));
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const client = stripeClient(opts);
+  const guard = async <T>(fn: (stripe: Stripe) => Promise<T>): Promise<T> => {
     try {
-      return await fn();
+      return await fn(await client());
     } catch (err) {
       throw stripeFailure(err);
     }
@@ -72,13 +80,14 @@ export function stripeBilling(opts: StripeBillingOptions): BillingSource {
     name: "stripe",
     // The client's own timeout bounds each call (its request options take no abort signal).
     subscription: (id) =>
-      guard(async () => (await stripe.subscriptions.retrieve(id)) as unknown as Record<string, unknown>),
-    invoice: (id) => guard(async () => (await stripe.invoices.retrieve(id)) as unknown as Record<string, unknown>),
+      guard(async (stripe) => (await stripe.subscriptions.retrieve(id)) as unknown as Record<string, unknown>),
+    invoice: (id) =>
+      guard(async (stripe) => (await stripe.invoices.retrieve(id)) as unknown as Record<string, unknown>),
     paymentIntent: (id) =>
-      guard(async () => (await stripe.paymentIntents.retrieve(id)) as unknown as Record<string, unknown>),
-    charge: (id) => guard(async () => (await stripe.charges.retrieve(id)) as unknown as Record<string, unknown>),
+      guard(async (stripe) => (await stripe.paymentIntents.retrieve(id)) as unknown as Record<string, unknown>),
+    charge: (id) => guard(async (stripe) => (await stripe.charges.retrieve(id)) as unknown as Record<string, unknown>),
     linkCustomer: (stripeCustomerId, switchyardCustomerId, call) =>
-      guard(async () => {
+      guard(async (stripe) => {
         await stripe.customers.update(
           stripeCustomerId,
           { metadata: { switchyard_customer_id: switchyardCustomerId } },

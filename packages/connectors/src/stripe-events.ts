@@ -1,6 +1,6 @@
 import type { EventLister } from "@switchyard/events";
-import Stripe from "stripe";
-import { clientOptions, type StripeBillingOptions, stripeFailure } from "./stripe-billing.ts";
+import type Stripe from "stripe";
+import { type StripeBillingOptions, stripeClient, stripeFailure } from "./stripe-billing.ts";
 
 /**
  * Stripe's Events API (`GET /v1/events`, 30 days back) through the SDK's `events.list`, paged by
@@ -8,13 +8,13 @@ import { clientOptions, type StripeBillingOptions, stripeFailure } from "./strip
  * cursor. The SDK's own retries are off: the reconcile paces itself and honours 429s.
  */
 export function stripeEventLister(opts: StripeBillingOptions): EventLister {
-  const stripe = new Stripe(opts.secretKey, clientOptions(opts));
+  const client = stripeClient(opts);
   return {
     source: "stripe",
     async page(query) {
       let list: Stripe.ApiList<Stripe.Event>;
       try {
-        list = await stripe.events.list({
+        list = await (await client()).events.list({
           created: { gte: query.gte, lte: query.lte },
           limit: query.limit,
           ...(query.startingAfter ? { starting_after: query.startingAfter } : {}),
