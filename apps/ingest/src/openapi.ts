@@ -1,4 +1,4 @@
-import { ActionProposal } from "@switchyard/domain";
+import { ActionProposal } from "@switchyard/domain/proposals";
 import { AppEvent } from "@switchyard/events";
 import { errorSchema, jsonSchemaOf, mountPaths, type OpenApiDocument } from "@switchyard/http";
 import { SOURCES, type SourceRegistry } from "@switchyard/sources";

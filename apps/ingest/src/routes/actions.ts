@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable } from "@switchyard/db";
-import { ACTION_REJECTIONS, ActionProposal, type ProposeResult, proposeAction } from "@switchyard/domain";
+import { ACTION_REJECTIONS, ActionProposal, type ProposeResult, proposeAction } from "@switchyard/domain/proposals";
 import { APP_SOURCE } from "@switchyard/events";
 import { headerParam, json, type PathItems, ref } from "@switchyard/http";
 import { withTimeout } from "@switchyard/queue";
