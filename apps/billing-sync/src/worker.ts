@@ -2,78 +2,125 @@ import { type BillingSource, rolloutBilling, rolloutFromConfig, stripeBilling } 
 import {
   applyBillingFacts,
   type BillingFacts,
+  type BillingOutcome,
   checkoutFacts,
+  deliverBillingFacts,
   factsFromStripe,
   invoiceFacts,
   refundFacts,
   subscriptionFacts,
 } from "@switchyard/domain";
 import type { ChargeRefunded, CheckoutSessionCompleted, InvoiceEvent, SubscriptionEvent } from "@switchyard/events";
-import { defineWorker, type JobContext } from "@switchyard/queue";
+import { ALREADY_DELIVERED, defineWorker, delivered, type JobContext } from "@switchyard/queue";
 import { orderHandlers } from "./orders.ts";
 
 type StripePayload = CheckoutSessionCompleted | SubscriptionEvent | InvoiceEvent | ChargeRefunded;
 
-/** Stripe events -> the customer's canonical billing state; lifecycle or plan changes go on to the CRM. */
-export const billingSync = defineWorker("billing-sync", ({ db, config, alerter }) => {
-  // With a key, Stripe's current objects are the truth and the event only a trigger.
-  const stripe = config.STRIPE_SECRET_KEY
-    ? stripeBilling({
-        secretKey: config.STRIPE_SECRET_KEY,
-        apiBase: config.STRIPE_API_BASE,
-        timeoutMs: config.PROVIDER_TIMEOUT_MS,
-      })
-    : undefined;
-  // Under ROLLOUT_MODES the Stripe write may be recorded instead of made, or skipped; the
-  // customer's billing state is Switchyard's own and is applied in every mode (docs/ROLLOUT.md).
-  const rollout = rolloutFromConfig(config);
-  const stripeFor = (ctx: JobContext): BillingSource | undefined =>
-    stripe && rolloutBilling(db, stripe, rollout, rollout.scope("billing-sync", ctx.envelope.source, ctx.eventId));
+/** The jobs whose handler starts and completes its own delivery (deliverBillingFacts). */
+const OWNED = [
+  "stripe.customer.subscription.created",
+  "stripe.customer.subscription.updated",
+  "stripe.customer.subscription.deleted",
+  "stripe.customer.subscription.paused",
+  "stripe.customer.subscription.resumed",
+  "stripe.invoice.paid",
+  "stripe.invoice.payment_failed",
+  "stripe.invoice.payment_action_required",
+] as const;
 
-  const apply = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
-    const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
-    // Only the first run waits for a link, and never the last: a Stripe customer nobody signed up
-    // for (made in the dashboard) still lands, one backoff later.
-    const outcome = await applyBillingFacts(db, ctx.eventId, ctx.envelope.type, facts, {
-      waitForLink: ctx.attempt === 1 && ctx.retriesLeft > 0,
-    });
-    if (stripe && e.type === "checkout.session.completed" && e.data.object.customer) {
-      // The one write to Stripe: tag the customer with our id, under a key this event always derives.
-      await stripeFor(ctx)?.linkCustomer(e.data.object.customer, outcome.customerId, {
-        idempotencyKey: ctx.idempotencyKey("link-customer"),
+/** Stripe events -> the customer's canonical billing state; lifecycle or plan changes go on to the CRM. */
+export const billingSync = defineWorker(
+  "billing-sync",
+  ({ db, config, alerter }) => {
+    // With a key, Stripe's current objects are the truth and the event only a trigger.
+    const stripe = config.STRIPE_SECRET_KEY
+      ? stripeBilling({
+          secretKey: config.STRIPE_SECRET_KEY,
+          apiBase: config.STRIPE_API_BASE,
+          timeoutMs: config.PROVIDER_TIMEOUT_MS,
+        })
+      : undefined;
+    // Under ROLLOUT_MODES the Stripe write may be recorded instead of made, or skipped; the
+    // customer's billing state is Switchyard's own and is applied in every mode (docs/ROLLOUT.md).
+    const rollout = rolloutFromConfig(config);
+    const stripeFor = (ctx: JobContext): BillingSource | undefined =>
+      stripe && rolloutBilling(db, stripe, rollout, rollout.scope("billing-sync", ctx.envelope.source, ctx.eventId));
+
+    /** The CRM and the desk hear of the change; `again` after a run that may have crashed before they did. */
+    const followUps = async (
+      outcome: BillingOutcome,
+      facts: BillingFacts | BillingFacts[],
+      again: boolean,
+      ctx: JobContext,
+    ) => {
+      if (outcome.crmRelevant || again) {
+        await ctx.emit("crm-sync", "switchyard.customer.changed", { customerId: outcome.customerId }, "crm");
+      }
+      // Whatever a ticket's context note shows may have moved (status, plan, a payment, a refund):
+      // support-context corrects the customer's open tickets, and writes nothing if the facts held.
+      const noted = [facts].flat().some((f) => f.payment || f.paymentFailedAt || f.refundedAt);
+      if (outcome.stateChanged || noted || again) {
+        await ctx.emit("support-context", "switchyard.customer.changed", { customerId: outcome.customerId }, "support");
+      }
+    };
+
+    const apply = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
+      const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
+      // Only the first run waits for a link, and never the last: a Stripe customer nobody signed up
+      // for (made in the dashboard) still lands, one backoff later.
+      const outcome = await applyBillingFacts(db, ctx.eventId, ctx.envelope.type, facts, {
+        waitForLink: ctx.attempt === 1 && ctx.retriesLeft > 0,
       });
-    }
-    // A later attempt may follow a crash after the state was written but before the CRM heard.
-    if (outcome.crmRelevant || ctx.attempt > 1) {
-      await ctx.emit("crm-sync", "switchyard.customer.changed", { customerId: outcome.customerId }, "crm");
-    }
-    // Whatever a ticket's context note shows may have moved (status, plan, a payment, a refund):
-    // support-context corrects the customer's open tickets, and writes nothing if the facts held.
-    const noted = [facts].flat().some((f) => f.payment || f.paymentFailedAt || f.refundedAt);
-    if (outcome.stateChanged || noted || ctx.attempt > 1) {
-      await ctx.emit("support-context", "switchyard.customer.changed", { customerId: outcome.customerId }, "support");
-    }
-    return outcome;
-  };
-  const { checkout, charge, ...orders } = orderHandlers({ db, alerter }, stripeFor);
-  const subscription = (e: SubscriptionEvent, ctx: JobContext) => apply(e, () => subscriptionFacts(e), ctx);
-  const invoice = (e: InvoiceEvent, ctx: JobContext) => apply(e, () => invoiceFacts(e), ctx);
-  return {
-    "stripe.checkout.session.completed": (e, ctx) =>
-      e.data.object.mode === "payment" ? checkout(e, ctx) : apply(e, () => checkoutFacts(e), ctx),
-    "stripe.customer.subscription.created": subscription,
-    "stripe.customer.subscription.updated": subscription,
-    "stripe.customer.subscription.deleted": subscription,
-    "stripe.customer.subscription.paused": subscription,
-    "stripe.customer.subscription.resumed": subscription,
-    "stripe.invoice.paid": invoice,
-    "stripe.invoice.payment_failed": invoice,
-    "stripe.invoice.payment_action_required": invoice,
-    "stripe.charge.refunded": async (e, ctx) => {
-      // A subscriber's refund moves their billing state; an order's refund moves the order.
-      const order = await charge(e, ctx);
-      return e.data.object.customer ? apply(e, () => refundFacts(e), ctx) : order;
-    },
-    ...orders,
-  };
-});
+      if (stripe && e.type === "checkout.session.completed" && e.data.object.customer) {
+        // The one write to Stripe: tag the customer with our id, under a key this event always derives.
+        await stripeFor(ctx)?.linkCustomer(e.data.object.customer, outcome.customerId, {
+          idempotencyKey: ctx.idempotencyKey("link-customer"),
+        });
+      }
+      // A later attempt may follow a crash after the state was written but before the CRM heard.
+      await followUps(outcome, facts, ctx.attempt > 1, ctx);
+      return outcome;
+    };
+
+    /**
+     * A subscription change or an invoice, its delivery started by the customer's read and completed
+     * by the write (deliverBillingFacts): its follow-ups are sent after that commit, so a job that
+     * finds its delivery completed sends them again (each is deduplicated by its own job id and
+     * delivery), as the run before it may have crashed in between.
+     */
+    const deliver = async (e: SubscriptionEvent | InvoiceEvent, fromEvent: () => BillingFacts, ctx: JobContext) => {
+      const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
+      const done = await deliverBillingFacts(db, ctx.delivery, ctx.envelope.type, facts, {
+        waitForLink: (attempt) => attempt === 1 && ctx.retriesLeft > 0,
+      });
+      if (done.attempt === undefined) {
+        if (done.previous) await followUps(done.previous, facts, true, ctx);
+        return ALREADY_DELIVERED;
+      }
+      await followUps(done.outcome, facts, done.attempt > 1, ctx);
+      return delivered(done.outcome, done.completion, done.attempt);
+    };
+    const { checkout, charge, ...orders } = orderHandlers({ db, alerter }, stripeFor);
+    const subscription = (e: SubscriptionEvent, ctx: JobContext) => deliver(e, () => subscriptionFacts(e), ctx);
+    const invoice = (e: InvoiceEvent, ctx: JobContext) => deliver(e, () => invoiceFacts(e), ctx);
+    return {
+      "stripe.checkout.session.completed": (e, ctx) =>
+        e.data.object.mode === "payment" ? checkout(e, ctx) : apply(e, () => checkoutFacts(e), ctx),
+      "stripe.customer.subscription.created": subscription,
+      "stripe.customer.subscription.updated": subscription,
+      "stripe.customer.subscription.deleted": subscription,
+      "stripe.customer.subscription.paused": subscription,
+      "stripe.customer.subscription.resumed": subscription,
+      "stripe.invoice.paid": invoice,
+      "stripe.invoice.payment_failed": invoice,
+      "stripe.invoice.payment_action_required": invoice,
+      "stripe.charge.refunded": async (e, ctx) => {
+        // A subscriber's refund moves their billing state; an order's refund moves the order.
+        const order = await charge(e, ctx);
+        return e.data.object.customer ? apply(e, () => refundFacts(e), ctx) : order;
+      },
+      ...orders,
+    };
+  },
+  { ownsLedger: OWNED },
+);

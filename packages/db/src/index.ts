@@ -67,7 +67,7 @@ export {
   type JobStatus,
   jobStates,
 } from "./job-states-repo.ts";
-export { completeDelivery, type Settled, settleEvent, startDelivery } from "./ledger.ts";
+export { completeDelivery, completeOwnedDelivery, type Settled, settleEvent, startDelivery } from "./ledger.ts";
 export {
   COMPLETION_COLUMNS,
   type Completion,

@@ -2,7 +2,15 @@ import { jobIdFor } from "@switchyard/events";
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import { execOf } from "./hot-sql.ts";
-import { COMPLETION_COLUMNS, type CompletionRow, completionCtes, completionOf, type Settled } from "./ledger-hot.ts";
+import {
+  COMPLETION_COLUMNS,
+  type Completion,
+  type CompletionRow,
+  completionCtes,
+  completionOf,
+  type DeliveryRef,
+  type Settled,
+} from "./ledger-hot.ts";
 import { deliveries, events, failures } from "./schema.ts";
 
 export type { Settled };
@@ -39,16 +47,26 @@ export async function completeDelivery(
   result: unknown,
   job?: { queue: string; id: string },
 ): Promise<Settled | undefined> {
-  const json = result === undefined || result === null ? null : JSON.stringify(result);
-  const [row] = await execOf(db)<CompletionRow>(COMPLETE, [
-    consumer,
-    eventId,
-    job?.queue ?? null,
-    job?.id ?? null,
-    json,
-  ]);
-  const completion = completionOf(row);
+  const completion = await completeOwnedDelivery(
+    db,
+    { consumer, eventId, queue: job?.queue ?? null, jobId: job?.id ?? null },
+    result,
+  );
   return completion.settleAfter ? await settleEvent(db, eventId) : completion.settled;
+}
+
+/**
+ * completeDelivery's statement for a job that owns its ledger (a path that could not complete in
+ * its own last write): what it did, the settle after it left to the runtime (`settleAfter`).
+ */
+export async function completeOwnedDelivery(
+  db: Db,
+  ref: Omit<DeliveryRef, "queue" | "jobId"> & { queue: string | null; jobId: string | null },
+  result: unknown,
+): Promise<Completion> {
+  const json = result === undefined || result === null ? null : JSON.stringify(result);
+  const [row] = await execOf(db)<CompletionRow>(COMPLETE, [ref.consumer, ref.eventId, ref.queue, ref.jobId, json]);
+  return completionOf(row);
 }
 
 const COMPLETE = `with ${completionCtes(1, "$5::text::jsonb")} select ${COMPLETION_COLUMNS}`;

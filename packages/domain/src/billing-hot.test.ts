@@ -1,4 +1,13 @@
-import { createDb, type Db, type DbHandle, rowsOf, runMigrations, sql } from "@switchyard/db";
+import {
+  createDb,
+  type Db,
+  type DbHandle,
+  type DeliveryRef,
+  recordEvent,
+  rowsOf,
+  runMigrations,
+  sql,
+} from "@switchyard/db";
 import { CheckoutSessionCompleted, InvoiceEvent, SubscriptionEvent } from "@switchyard/events";
 import {
   checkoutCompleted,
@@ -8,7 +17,7 @@ import {
   type TestDatabase,
 } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyBillingFacts } from "./billing.ts";
+import { applyBillingFacts, deliverBillingFacts } from "./billing.ts";
 import { checkoutFacts, invoiceFacts, subscriptionFacts } from "./billing-facts.ts";
 
 const T = 1_800_000_000;
@@ -103,5 +112,110 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
     // The last run creates it.
     const outcome = await applyBillingFacts(handle.db, eventId(), "stripe.invoice.paid", invoiceFacts(paid));
     expect(outcome.customerId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  describe("a billing job that owns its ledger", () => {
+    const stripeEvent = async (key: string, type: string, queues = ["billing-sync"]) => {
+      const receivedAt = new Date(Date.now() - 1_000);
+      const { event } = await recordEvent(handle.db, {
+        source: "stripe",
+        sourceEventId: `${key}-${driver}`,
+        type,
+        payload: {},
+        payloadHash: "h",
+        status: "received",
+        queues,
+        receivedAt,
+      });
+      const ref: DeliveryRef = {
+        consumer: `billing-sync/${type}`,
+        eventId: event.id,
+        queue: "billing-sync",
+        jobId: `evt-${event.id}`,
+      };
+      return { ref, receivedAt };
+    };
+    const deliveryOf = async (ref: DeliveryRef) =>
+      (
+        await rowsOf<{ status: string; attempts: number; result: unknown }>(
+          await handle.db.execute(
+            sql`select status, attempts, result from deliveries where consumer = ${ref.consumer} and event_id = ${ref.eventId}`,
+          ),
+        )
+      )[0];
+    const eventStatus = async (ref: DeliveryRef) =>
+      (
+        await rowsOf<{ status: string }>(
+          await handle.db.execute(sql`select status from events where id = ${ref.eventId}`),
+        )
+      )[0]?.status;
+    const never = () => false;
+
+    it("an invoice is applied, its delivery completed with the outcome and its event settled; run again, it reports that outcome", async () => {
+      const cus = `cus_owned_${driver}`;
+      await handle.db.execute(
+        sql`insert into customers (stripe_customer_id, email) values (${cus}, ${`o-${driver}@x.io`})`,
+      );
+      const { ref, receivedAt } = await stripeEvent("in_owned", "stripe.invoice.paid");
+      const paid = InvoiceEvent.parse(invoicePaid({ customer: cus, plan: "pro", amount: 2_500, created: T }));
+      const done = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
+        waitForLink: never,
+      });
+      if (done.attempt === undefined) throw new Error("not started");
+      expect(done.attempt).toBe(1);
+      expect(done.outcome).toMatchObject({ stateChanged: true, crmRelevant: true });
+      expect(done.completion).toEqual({ settled: { source: "stripe", receivedAt }, settleAfter: false });
+      expect(await deliveryOf(ref)).toEqual({ status: "completed", attempts: 1, result: done.outcome });
+      expect(await eventStatus(ref)).toBe("processed");
+      const [state] = await stateOf(cus);
+      expect(state).toMatchObject({ plan: "pro", last_payment_amount: 2_500, lines: 2 });
+
+      const again = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
+        waitForLink: never,
+      });
+      expect(again).toEqual({ attempt: undefined, previous: done.outcome });
+      expect((await stateOf(cus))[0]).toEqual(state);
+    });
+
+    it("a customer to create goes through the lock and is completed after it; one shared with another queue is settled by the runtime", async () => {
+      const cus = `cus_owned_new_${driver}`;
+      const { ref } = await stripeEvent("sub_owned_new", "stripe.customer.subscription.updated", [
+        "billing-sync",
+        "support-context",
+      ]);
+      const sub = SubscriptionEvent.parse(
+        subscriptionUpdated({ customer: cus, status: "active", plan: "pro", created: T }),
+      );
+      const done = await deliverBillingFacts(
+        handle.db,
+        ref,
+        "stripe.customer.subscription.updated",
+        subscriptionFacts(sub),
+        {
+          waitForLink: never,
+        },
+      );
+      if (done.attempt === undefined) throw new Error("not started");
+      expect(done.completion).toEqual({ settled: undefined, settleAfter: true });
+      expect(await deliveryOf(ref)).toMatchObject({ status: "completed", result: done.outcome });
+      expect(await eventStatus(ref)).toBe("received");
+      expect((await stateOf(cus))[0]).toMatchObject({ plan: "pro", subscription_status: "active" });
+    });
+
+    it("an invoice whose customer is not linked waits on its first run, started; the next run applies it", async () => {
+      const cus = `cus_owned_unlinked_${driver}`;
+      const { ref } = await stripeEvent("in_owned_unlinked", "stripe.invoice.paid");
+      const paid = InvoiceEvent.parse(invoicePaid({ customer: cus, created: T }));
+      const firstOnly = (attempt: number) => attempt === 1;
+      await expect(
+        deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), { waitForLink: firstOnly }),
+      ).rejects.toThrow(/not linked to a user yet/);
+      expect(await deliveryOf(ref)).toMatchObject({ status: "started", attempts: 1 });
+      const done = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
+        waitForLink: firstOnly,
+      });
+      expect(done.attempt).toBe(2);
+      expect(await deliveryOf(ref)).toMatchObject({ status: "completed", attempts: 2 });
+    });
   });
 });

@@ -1,7 +1,21 @@
 // applyBillingFacts in two statements: read the customer's rows, merge in JavaScript, write back
 // only if the row is still the version read (optimistic, on xmin). The locking transaction it
 // replaces took five round trips; it stays for what this path leaves to it (see applyWithoutLock).
-import { type Db, dateOf, execOf } from "@switchyard/db";
+// A job that owns its ledger starts its delivery in the read and completes it in the write.
+import {
+  COMPLETION_COLUMNS,
+  type Completion,
+  type CompletionRow,
+  completionCtes,
+  completionOf,
+  completionParams,
+  type Db,
+  type DeliveryRef,
+  dateOf,
+  type Exec,
+  execOf,
+  START_CTE,
+} from "@switchyard/db";
 import { RetryableError } from "@switchyard/events";
 import type { BillingFacts } from "./billing-facts.ts";
 import type { BillingChange, BillingOutcome } from "./billing-types.ts";
@@ -9,13 +23,28 @@ import { type Customer, keyPatch, normalizeEmail, pickMatch } from "./customers.
 
 const ms = (column: string) => `(extract(epoch from c.${column}) * 1000)::float8 as ${column}`;
 
-/** Every customer a key matches, each with its row version. */
-const READ = `select c.xmin::text as version, c.id::text as id, c.external_id, c.email, c.name, c.stripe_customer_id,
+const COLUMNS = `c.xmin::text as version, c.id::text as id, c.external_id, c.email, c.name, c.stripe_customer_id,
     c.stripe_subscription_id, c.plan, c.subscription_status, ${ms("status_version_at")}, c.status_rank,
     ${ms("plan_version_at")}, c.entitled, ${ms("current_period_end")}, c.last_payment_id,
     c.last_payment_transaction_id, c.last_payment_amount, c.last_payment_currency, ${ms("last_payment_at")},
-    ${ms("last_payment_failed_at")}, ${ms("last_refund_at")}, c.status_override, ${ms("created_at")}, ${ms("updated_at")}
-  from customers c where c.stripe_customer_id = $1::text or c.external_id = $2::text or c.email = $3::text`;
+    ${ms("last_payment_failed_at")}, ${ms("last_refund_at")}, c.status_override, ${ms("created_at")}, ${ms("updated_at")}`;
+const MATCHES = (at: number) =>
+  `(c.stripe_customer_id = $${at}::text or c.external_id = $${at + 1}::text or c.email = $${at + 2}::text)`;
+
+/** Every customer a key matches, each with its row version. */
+const READ = `select ${COLUMNS} from customers c where ${MATCHES(1)}`;
+
+/**
+ * The delivery of ($1 consumer, $2 event) started and the customers read, in one statement: the
+ * attempt on every row, the customers only when it started. A completed delivery gives one row
+ * with no attempt and the result it completed with (its follow-ups may not have been sent).
+ */
+const START_READ = `with ${START_CTE}
+  select (select attempts from d) as attempts,
+    (select x.result::text from deliveries x
+      where x.consumer = $1::text and x.event_id = $2::text::uuid and not exists (select 1 from d)) as done_result,
+    ${COLUMNS}
+  from (select 1) one left join customers c on exists (select 1 from d) and ${MATCHES(3)}`;
 
 /**
  * The merged state and its timeline lines, written only when the row is the version read: a
@@ -23,7 +52,7 @@ const READ = `select c.xmin::text as version, c.id::text as id, c.external_id, c
  * the update matches nothing (Postgres re-checks the condition against the newer row), nothing is
  * written, and the caller merges again under the lock.
  */
-const WRITE = `with u as (
+const WRITE_CTES = `u as (
     update customers c set external_id = $3::text, email = $4::text, name = $5::text, stripe_customer_id = $6::text,
       stripe_subscription_id = $7::text, plan = $8::text, subscription_status = $9::text,
       status_version_at = $10::text::timestamptz, status_rank = $11::text::int, plan_version_at = $12::text::timestamptz,
@@ -38,8 +67,13 @@ const WRITE = `with u as (
     select u.id, coalesce((x->>'at')::timestamptz, now()), x->>'kind', x->>'summary', (x->>'eventId')::uuid,
       nullif(x->'details', 'null'::jsonb), x->>'dedupeKey'
     from u, jsonb_array_elements($22::text::jsonb) x
-    on conflict (dedupe_key) do nothing)
-  select count(*)::int as written from u`;
+    on conflict (dedupe_key) do nothing)`;
+const WRITE = `with ${WRITE_CTES} select count(*)::int as written from u`;
+
+/** The write and, only if it matched, the delivery's completion with $27 (the outcome, jsonb). */
+const WRITE_COMPLETE = `with ${WRITE_CTES},
+  ${completionCtes(23, "$27::text::jsonb", "exists (select 1 from u)")}
+  select (select count(*) from u)::int as written, ${COMPLETION_COLUMNS}`;
 
 type Row = Record<string, string | number | boolean | null>;
 
@@ -76,25 +110,23 @@ function customerOf(r: Row): Customer {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+type Versioned = readonly (readonly [string, Customer])[];
+
+const versioned = (rows: Row[]): Versioned =>
+  rows.filter((r) => r.id !== null).map((r) => [String(r.version), customerOf(r)] as const);
+
 /**
- * The change applied in two statements, when the customer exists and nobody changes its row in
- * between; `undefined` otherwise (nothing written): a customer to create, a transaction's db (no
- * pool to send fixed statements on), or a row changed meanwhile go through the lock.
+ * The customer the keys name among `rows` and what the change makes of it; undefined when none
+ * matches (a customer to create, for the lock). Throws while an invoice's customer waits for its link.
  */
-export async function applyWithoutLock(
-  db: Db,
+function plan(
+  rows: Versioned,
   keys: BillingFacts["keys"],
   change: (before: Customer) => BillingChange,
-  opts: { waitForLink?: boolean },
-): Promise<BillingOutcome | undefined> {
-  if (!(db as unknown as { $client?: unknown }).$client) return undefined;
-  const exec = execOf(db);
-  const email = normalizeEmail(keys.email);
-  const rows = (await exec<Row>(READ, [keys.stripeCustomerId, keys.externalId, email])).map(
-    (r) => [String(r.version), customerOf(r)] as const,
-  );
+  waitForLink: boolean,
+) {
   const customers = rows.map(([, c]) => c);
-  if (opts.waitForLink && keys.stripeCustomerId && !keys.externalId && !keys.email) {
+  if (waitForLink && keys.stripeCustomerId && !keys.externalId && !keys.email) {
     // Stripe sends an invoice's events alongside the checkout that links its customer to a user,
     // often first. Created now, a customer known by its Stripe id alone could not later be joined
     // to the user's own row; waiting one retry lets the checkout link them.
@@ -105,12 +137,16 @@ export async function applyWithoutLock(
       );
     }
   }
-  const known = { ...keys, email };
+  const known = { ...keys, email: normalizeEmail(keys.email) };
   const match = pickMatch(customers, known);
   if (!match) return undefined;
   const version = rows.find(([, c]) => c === match)?.[0];
-  const { merged, outcome, lines } = change({ ...match, ...keyPatch(match, known, customers) });
-  const [row] = await exec<{ written: number }>(WRITE, [
+  return { version, ...change({ ...match, ...keyPatch(match, known, customers) }) };
+}
+
+/** WRITE's parameters, $1 to $22. */
+function writeParams({ version, merged, lines }: NonNullable<ReturnType<typeof plan>>): unknown[] {
+  return [
     merged.id,
     version,
     merged.externalId,
@@ -133,6 +169,70 @@ export async function applyWithoutLock(
     iso(merged.lastPaymentFailedAt),
     iso(merged.lastRefundAt),
     JSON.stringify(lines.map((l) => ({ ...l, at: l.at ? l.at.toISOString() : null }))),
+  ];
+}
+
+/** The pool's statements, or undefined for a transaction's db (no pool to send fixed statements on). */
+const poolExec = (db: Db): Exec | undefined =>
+  (db as unknown as { $client?: unknown }).$client ? execOf(db) : undefined;
+
+/**
+ * The change applied in two statements, when the customer exists and nobody changes its row in
+ * between; `undefined` otherwise (nothing written): a customer to create, a transaction's db, or a
+ * row changed meanwhile go through the lock.
+ */
+export async function applyWithoutLock(
+  db: Db,
+  keys: BillingFacts["keys"],
+  change: (before: Customer) => BillingChange,
+  opts: { waitForLink?: boolean },
+): Promise<BillingOutcome | undefined> {
+  const exec = poolExec(db);
+  if (!exec) return undefined;
+  const rows = versioned(await exec<Row>(READ, [keys.stripeCustomerId, keys.externalId, normalizeEmail(keys.email)]));
+  const planned = plan(rows, keys, change, opts.waitForLink ?? false);
+  if (!planned) return undefined;
+  const [row] = await exec<{ written: number }>(WRITE, writeParams(planned));
+  return row && row.written > 0 ? planned.outcome : undefined;
+}
+
+/** What starting a billing job's delivery found, and what its first two statements did. */
+export type HotDelivery =
+  | { attempt: undefined; previous: BillingOutcome | null }
+  | { attempt: number; applied: { outcome: BillingOutcome; completion: Completion } | undefined };
+
+/**
+ * applyWithoutLock for a job that owns its ledger: the delivery started in the read, completed in
+ * the write (only when the write matched), so a billing change is two statements and two commits.
+ * `applied` undefined: started, nothing written, the lock's path (and a completion) to follow.
+ */
+export async function deliverWithoutLock(
+  db: Db,
+  ref: DeliveryRef,
+  keys: BillingFacts["keys"],
+  change: (before: Customer) => BillingChange,
+  waitForLink: (attempt: number) => boolean,
+): Promise<HotDelivery> {
+  const exec = execOf(db);
+  const rows = await exec<Row & { attempts: number | null; done_result: string | null }>(START_READ, [
+    ref.consumer,
+    ref.eventId,
+    keys.stripeCustomerId,
+    keys.externalId,
+    normalizeEmail(keys.email),
   ]);
-  return row && row.written > 0 ? outcome : undefined;
+  const attempt = rows[0]?.attempts ?? undefined;
+  if (attempt === undefined) {
+    const done = rows[0]?.done_result;
+    return { attempt, previous: done ? (JSON.parse(done) as BillingOutcome) : null };
+  }
+  const planned = plan(versioned(rows), keys, change, waitForLink(attempt));
+  if (!planned) return { attempt, applied: undefined };
+  const [row] = await exec<CompletionRow & { written: number }>(WRITE_COMPLETE, [
+    ...writeParams(planned),
+    ...completionParams(ref),
+    JSON.stringify(planned.outcome),
+  ]);
+  if (!row || row.written === 0) return { attempt, applied: undefined };
+  return { attempt, applied: { outcome: planned.outcome, completion: completionOf(row) } };
 }

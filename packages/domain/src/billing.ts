@@ -1,7 +1,7 @@
-import { type Db, eq, schema } from "@switchyard/db";
+import { type Completion, completeOwnedDelivery, type Db, type DeliveryRef, eq, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
 import type { BillingFacts } from "./billing-facts.ts";
-import { applyWithoutLock } from "./billing-hot.ts";
+import { applyWithoutLock, deliverWithoutLock } from "./billing-hot.ts";
 import type { BillingChange, BillingOutcome } from "./billing-types.ts";
 import { type Customer, lockCustomer } from "./customers.ts";
 import { isEntitled, lifecycleStage, statusRank } from "./lifecycle.ts";
@@ -59,19 +59,52 @@ export async function applyBillingFacts(
   input: BillingFacts | BillingFacts[],
   opts: { waitForLink?: boolean } = {},
 ): Promise<BillingOutcome> {
+  const { keys, change } = changeOf(eventId, type, input);
+  // Two statements, the usual way (billing-hot.ts); a customer to create, or one changed meanwhile,
+  // takes the locking transaction below.
+  const applied = await applyWithoutLock(db, keys, change, opts);
+  if (applied) return applied;
+  return applyUnderLock(db, keys, change);
+}
+
+/** What a billing job's delivery did: `previous` (the outcome it completed with) when it had completed. */
+export type BillingDelivery =
+  | { attempt: undefined; previous: BillingOutcome | null }
+  | { attempt: number; outcome: BillingOutcome; completion: Completion };
+
+/**
+ * applyBillingFacts for a job that owns its ledger (ref): the delivery's start is the customer's
+ * read and its completion the write, so the usual change is two statements, two commits; the
+ * lock's path completes by a statement of its own after its transaction has committed.
+ */
+export async function deliverBillingFacts(
+  db: Db,
+  ref: DeliveryRef,
+  type: string,
+  input: BillingFacts | BillingFacts[],
+  opts: { waitForLink: (attempt: number) => boolean },
+): Promise<BillingDelivery> {
+  const { keys, change } = changeOf(ref.eventId, type, input);
+  const started = await deliverWithoutLock(db, ref, keys, change, opts.waitForLink);
+  if (started.attempt === undefined) return started;
+  if (started.applied) return { attempt: started.attempt, ...started.applied };
+  const outcome = await applyUnderLock(db, keys, change);
+  return { attempt: started.attempt, outcome, completion: await completeOwnedDelivery(db, ref, outcome) };
+}
+
+/** One customer, known by every key any of the facts carries, and what the facts make of it. */
+function changeOf(eventId: string, type: string, input: BillingFacts | BillingFacts[]) {
   const all = Array.isArray(input) ? input : [input];
-  // One customer, known by every key any of the facts carries.
   const keys: BillingFacts["keys"] = { stripeCustomerId: null, externalId: null, email: null, name: null };
   for (const f of all) for (const [k, v] of Object.entries(f.keys)) if (v) keys[k as keyof typeof keys] = v;
   const first = all[0];
   if (!first || (!keys.stripeCustomerId && !keys.externalId && !keys.email)) {
     throw new PermanentError("invalid_payload", `${type} names no customer`);
   }
-  const change = (before: Customer) => billingChange(before, all, eventId, type);
-  // Two statements, the usual way (billing-hot.ts); a customer to create, or one changed meanwhile,
-  // takes the locking transaction below.
-  const applied = await applyWithoutLock(db, keys, change, opts);
-  if (applied) return applied;
+  return { keys, change: (before: Customer) => billingChange(before, all, eventId, type) };
+}
+
+function applyUnderLock(db: Db, keys: BillingFacts["keys"], change: (before: Customer) => BillingChange) {
   return db.transaction(async (txRaw) => {
     const tx = txRaw as unknown as Db;
     const { merged, outcome, lines } = change(await lockCustomer(tx, keys));

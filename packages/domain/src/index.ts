@@ -40,7 +40,13 @@ export {
   type SanitizedText,
   sanitizeAiText,
 } from "./ai-output.ts";
-export { applyBillingFacts, type BillingOutcome, mergeFacts } from "./billing.ts";
+export {
+  applyBillingFacts,
+  type BillingDelivery,
+  type BillingOutcome,
+  deliverBillingFacts,
+  mergeFacts,
+} from "./billing.ts";
 export { type BillingFacts, checkoutFacts, invoiceFacts, refundFacts, subscriptionFacts } from "./billing-facts.ts";
 export { factsFromStripe } from "./billing-source.ts";
 export {
