@@ -118,27 +118,50 @@ const support = (appKey: string) => (): Made => {
   };
 };
 
-/** Enqueues the role's jobs through ingest, with no worker running; returns how many jobs that is. */
-async function enqueue(ctx: Context, role: Role, jobs: number): Promise<number> {
-  const events = `${ctx.ingestUrl}/v1/events`;
-  if (role === "billing-sync") {
-    // The saturated rounds left tens of thousands of invoices for billing-sync, which never ran:
-    // set aside (settled, their jobs dropped, so the relay does not add them again), they are not
-    // the jobs counted.
-    await ctx.run.sql`update events set status = 'processed' where source = 'stripe' and status <> 'processed'`;
-    await deleteKeysWithPrefix(`${ctx.run.prefix}:billing-sync`);
-    const { checkouts, invoices } = stripeEvents(ctx, jobs);
-    const hooks = `${ctx.ingestUrl}/webhooks/stripe`;
-    // Each customer's checkout first, so its invoice finds the customer linked.
-    await saturate(hooks, checkouts, { connections: 16, amount: jobs });
-    await saturate(hooks, invoices, { connections: 16, amount: jobs });
-    return 2 * jobs;
-  }
-  await saturate(events, role === "support-context" ? support(ctx.run.appKey) : signup(ctx.run.appKey), {
-    connections: 16,
-    amount: jobs,
-  });
+/** A counted drain: which process, what its row is called, and how its jobs are made (their count). */
+interface Batch {
+  role: Role;
+  label: string;
+  enqueue: () => Promise<number>;
+}
+
+/** Stripe events through the webhook endpoint, with no worker running. */
+async function enqueueStripe(ctx: Context, make: () => Made, jobs: number): Promise<number> {
+  // The saturated rounds left tens of thousands of invoices for billing-sync, which never ran:
+  // set aside (settled, their jobs dropped, so the relay does not add them again), they are not
+  // the jobs counted.
+  await ctx.run.sql`update events set status = 'processed' where source = 'stripe' and status <> 'processed'`;
+  await deleteKeysWithPrefix(`${ctx.run.prefix}:billing-sync`);
+  await saturate(`${ctx.ingestUrl}/webhooks/stripe`, make, { connections: 16, amount: jobs });
   return jobs;
+}
+
+/** Every role's counted drains; billing-sync's two: customers created, then those customers' invoices. */
+function batches(ctx: Context, jobs: number): Batch[] {
+  const app = (role: Role) => async () => {
+    await saturate(
+      `${ctx.ingestUrl}/v1/events`,
+      role === "support-context" ? support(ctx.run.appKey) : signup(ctx.run.appKey),
+      { connections: 16, amount: jobs },
+    );
+    return jobs;
+  };
+  const stripe = stripeEvents(ctx, jobs);
+  return [
+    { role: "crm-sync", label: "crm-sync", enqueue: app("crm-sync") },
+    { role: "bare", label: "bare", enqueue: app("bare") },
+    {
+      role: "billing-sync",
+      label: "billing-sync, checkouts each creating its customer",
+      enqueue: () => enqueueStripe(ctx, stripe.checkouts, jobs),
+    },
+    {
+      role: "billing-sync",
+      label: "billing-sync, invoices of those customers",
+      enqueue: () => enqueueStripe(ctx, stripe.invoices, jobs),
+    },
+    { role: "support-context", label: "support-context", enqueue: app("support-context") },
+  ];
 }
 
 /** RSS of the role's process started on an empty queue, once it is up and has settled. */
@@ -152,9 +175,9 @@ async function idleRss(ctx: Context, role: Role): Promise<number> {
 }
 
 /** One drain through the counting relay: statements, round trips and commits per job. */
-async function counted(ctx: Context, role: Role, jobs: number): Promise<WorkerCounts> {
+async function counted(ctx: Context, { role, label, enqueue }: Batch): Promise<WorkerCounts> {
   const rssIdleMb = await idleRss(ctx, role);
-  const total = await enqueue(ctx, role, jobs);
+  const total = await enqueue();
   const db = new URL(ctx.run.databaseUrl);
   const relay = await startPgCounter({ host: db.hostname, port: Number(db.port || 5432) });
   db.host = `127.0.0.1:${relay.port}`;
@@ -182,7 +205,7 @@ async function counted(ctx: Context, role: Role, jobs: number): Promise<WorkerCo
   // Minus the bench's own polls (one statement, one commit each) and the two snapshots' reads.
   const xact = after - before - polls - 2;
   return {
-    worker: role,
+    worker: label,
     jobs: done,
     statementsPerJob: round2(wire.statements / done),
     roundTripsPerJob: round2(wire.roundTrips / done),
@@ -212,9 +235,7 @@ export async function workers(ctx: Context): Promise<Workers> {
     }
   }
   const counts: WorkerCounts[] = [];
-  for (const role of ["crm-sync", "bare", "billing-sync", "support-context"] as const) {
-    counts.push(await counted(ctx, role, s.countedJobs));
-  }
+  for (const batch of batches(ctx, s.countedJobs)) counts.push(await counted(ctx, batch));
   const sortedRatios = [...roundRatios].sort((a, b) => a - b);
   return {
     crm: median(crm, (x) => x.jobsPerSecond),
