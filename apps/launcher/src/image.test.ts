@@ -230,7 +230,7 @@ describe("docker-compose.yml", () => {
     expect(fromDockerfile.map((s) => s.name).sort()).toEqual(["admin", "ingest", "migrate", ...WORK_QUEUES].sort());
     for (const s of fromDockerfile) {
       expect(dockerfileStages.has(s.build?.target), `${s.name}: target ${s.build?.target}`).toBe(true);
-      expect(existsSync(join(REPO, s.command?.[1] ?? "missing")), `${s.name}'s command`).toBe(true);
+      expect(existsSync(join(REPO, s.command?.at(-1) ?? "missing")), `${s.name}'s command`).toBe(true);
     }
   });
 

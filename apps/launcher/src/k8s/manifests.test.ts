@@ -68,7 +68,9 @@ describe("infra/k8s", () => {
   it("has a Deployment per role, each running its real entry point, and a Job running the migrations", () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(ROLES.map((r) => `switchyard-${r}`).sort());
     for (const role of ROLES) {
-      expect(firstContainer(deploymentOf(role))?.command).toEqual(["node", `apps/${role}/src/main.ts`]);
+      // A worker's node flag is the image's worker target's (infra/Dockerfile; node-flags.test.ts).
+      const flags = role === "ingest" || role === "admin" ? [] : ["--optimize-for-size"];
+      expect(firstContainer(deploymentOf(role))?.command).toEqual(["node", ...flags, `apps/${role}/src/main.ts`]);
       expect(existsSync(join(ROOT, `apps/${role}/src/main.ts`))).toBe(true);
     }
     const jobs = ofKind(objects, "Job");
