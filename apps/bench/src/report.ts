@@ -203,8 +203,8 @@ export function renderTable(r: BenchResults): string {
     `| ingest at a steady ${n(f.rate)} events/s (open loop, evenly spaced) | p50 ${f.ingest.p50} ms, p99 ${f.ingest.p99} ms (${f.ingest.non2xx} non-2xx, ${f.ingest.errors} errors) |`,
     `| bare baseline at a steady ${n(f.rate)} events/s (open loop, evenly spaced) | p50 ${f.baseline.p50} ms, p99 ${f.baseline.p99} ms |`,
     ...replicaRows(r.replicas, s.rounds),
-    endToEndRow(r.endToEndSustained, "one worker keeps up"),
-    endToEndRow(r.endToEnd, "more than one worker drains here"),
+    endToEndRow(r.endToEndSustained, "one worker process"),
+    endToEndRow(r.endToEnd, "one worker process"),
     `| one crm-sync worker process | ${w.jobsPerSecond} jobs/s once running (the last ${w.timedJobs} of ${n(w.backlog)}; all ${n(w.backlog)} took ${w.seconds} s from the process's start) |`,
     ...(r.workers
       ? workerRows(r.workers, r.processes.find((p) => p.name === "crm-sync worker")?.workerConcurrency)
