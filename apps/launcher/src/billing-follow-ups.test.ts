@@ -1,16 +1,10 @@
 import { billingSync } from "@switchyard/billing-sync";
 import { createLogger, parseConfig } from "@switchyard/config";
-import { createDb, type DbHandle, recordEvent, rowsOf, runMigrations, sql } from "@switchyard/db";
+import { recordEvent, rowsOf, sql } from "@switchyard/db";
 import { jobIdFor } from "@switchyard/events";
-import { createProcessor, createRedis, type Processor, QueueRegistry } from "@switchyard/queue";
-import {
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  invoicePaid,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  uniquePrefix,
-} from "@switchyard/testkit";
+import { createProcessor, type Processor, type QueueRegistry } from "@switchyard/queue";
+import { type QueueFixture, queueFixture } from "@switchyard/queue/testing";
+import { invoicePaid } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // An invoice job completes its delivery in its own write and sends its follow-ups after that
@@ -19,29 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 type Job = Parameters<Processor>[0];
 
 describe("billing-sync's follow-ups after its delivery completed", () => {
-  const prefix = uniquePrefix("billing-follow-ups");
-  let testDb: TestDatabase;
-  let handle: DbHandle;
-  let redis: ReturnType<typeof createRedis>;
-  let registry: QueueRegistry;
+  let fx: QueueFixture;
   const logger = createLogger({ name: "billing-follow-ups", level: "silent" });
-
   beforeAll(async () => {
-    testDb = await createTestDatabase("billing_follow_ups");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
-    redis = createRedis(TEST_REDIS_URL, "producer");
-    registry = new QueueRegistry({ connection: redis, prefix });
+    fx = await queueFixture("billing_follow_ups");
   });
-  afterAll(async () => {
-    await registry?.close();
-    redis?.disconnect();
-    await handle?.close();
-    await testDb?.drop();
-    await deleteKeysWithPrefix(prefix);
-  });
+  afterAll(() => fx?.close());
 
   it("a run that died after the completion leaves them to the next, which sends them and writes nothing twice", async () => {
+    const { handle, registry } = fx;
     const cus = "cus_follow_ups";
     await handle.db.execute(sql`insert into customers (stripe_customer_id, email) values (${cus}, 'f@example.com')`);
     const payload = invoicePaid({ customer: cus, plan: "pro", amount: 1_900 });
@@ -69,7 +49,7 @@ describe("billing-sync's follow-ups after its delivery completed", () => {
       attemptsMade: 0,
       opts: { attempts: 3 },
     } as unknown as Job;
-    const config = parseConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix });
+    const config = parseConfig({ DATABASE_URL: fx.databaseUrl, QUEUE_PREFIX: fx.prefix });
     // The process dies as it enqueues: Redis refuses every add.
     const dead = {
       get: (queue: string) => ({

@@ -1,46 +1,26 @@
 import { aiTriage } from "@switchyard/ai-triage";
 import { billingSync } from "@switchyard/billing-sync";
 import { createLogger, parseConfig } from "@switchyard/config";
-import { createDb, type DbHandle, eq, recordEvent, runMigrations, schema } from "@switchyard/db";
-import { createProcessor, createRedis, type Processor, QueueRegistry, type WorkerDefinition } from "@switchyard/queue";
-import {
-  checkoutCompleted,
-  createTestDatabase,
-  deleteKeysWithPrefix,
-  FakeStripe,
-  FakeZendesk,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  uniquePrefix,
-} from "@switchyard/testkit";
+import { eq, recordEvent, schema } from "@switchyard/db";
+import { createProcessor, type Processor, type WorkerDefinition } from "@switchyard/queue";
+import { type QueueFixture, queueFixture } from "@switchyard/queue/testing";
+import { checkoutCompleted, FakeStripe, FakeZendesk } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // In-process: each worker's processor (the runtime's ledger, real Postgres and Redis) run on one job
 // per mode, as a restart with another ROLLOUT_MODES would; rollout.e2e.test.ts does crm-sync end to end.
 describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and Zendesk fakes", () => {
-  const prefix = uniquePrefix("rollout-workers");
   const logger = createLogger({ name: "rollout-workers-test", level: "silent" });
-  let testDb: TestDatabase;
-  let handle: DbHandle;
-  let redis: ReturnType<typeof createRedis>;
-  let registry: QueueRegistry;
+  let fx: QueueFixture;
   let stripe: FakeStripe;
   let zendesk: FakeZendesk;
   beforeAll(async () => {
     stripe = await FakeStripe.start();
     zendesk = await FakeZendesk.start({ email: "bot@example.com", apiToken: "zd-rollout" });
-    testDb = await createTestDatabase("rollout_workers");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
-    redis = createRedis(TEST_REDIS_URL, "producer");
-    registry = new QueueRegistry({ connection: redis, prefix });
+    fx = await queueFixture("rollout_workers");
   });
   afterAll(async () => {
-    await registry?.close();
-    redis?.disconnect();
-    await handle?.close();
-    await testDb?.drop();
-    await deleteKeysWithPrefix(prefix);
+    await fx?.close();
     await stripe?.close();
     await zendesk?.close();
   });
@@ -48,8 +28,8 @@ describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and
   const configWith = (modes: string) =>
     parseConfig({
       NODE_ENV: "test",
-      DATABASE_URL: testDb.url,
-      QUEUE_PREFIX: prefix,
+      DATABASE_URL: fx.databaseUrl,
+      QUEUE_PREFIX: fx.prefix,
       STRIPE_SECRET_KEY: stripe.secretKey,
       STRIPE_API_BASE: stripe.url,
       ZENDESK_API_BASE: zendesk.url,
@@ -61,7 +41,7 @@ describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and
   /** Records the event as ingest would, then runs its one job through the worker's processor. */
   async function run(def: WorkerDefinition, modes: string, source: string, type: string, payload: unknown) {
     const sourceEventId = `ro-${seq++}`;
-    const { event } = await recordEvent(handle.db, {
+    const { event } = await recordEvent(fx.handle.db, {
       source,
       sourceEventId,
       type,
@@ -71,7 +51,12 @@ describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and
       queues: [def.queue],
       receivedAt: new Date(),
     });
-    const processor = createProcessor(def, { config: configWith(modes), db: handle.db, logger, registry });
+    const processor = createProcessor(def, {
+      config: configWith(modes),
+      db: fx.handle.db,
+      logger,
+      registry: fx.registry,
+    });
     const envelope = { eventId: event.id, source, sourceEventId, type, receivedAt: new Date().toISOString(), payload };
     // One attempt: billing-sync does not wait for a signup to link a Stripe customer nobody signed up as.
     const job = { id: `ro-job-${seq}`, name: type, data: envelope, attemptsMade: 0, opts: { attempts: 1 } };
@@ -79,7 +64,7 @@ describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and
     return event.id;
   }
   const shadowOf = (eventId: string) =>
-    handle.db.select().from(schema.shadowWrites).where(eq(schema.shadowWrites.eventId, eventId));
+    fx.handle.db.select().from(schema.shadowWrites).where(eq(schema.shadowWrites.eventId, eventId));
   const writesAt = (fake: FakeStripe | FakeZendesk) => fake.received.filter((r) => r.method !== "GET");
 
   it("billing-sync in shadow applies the billing state, records the Stripe tag instead of making it; live tags", async () => {
@@ -92,7 +77,7 @@ describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and
       checkoutCompleted({ customer: "cus_ro1", subscription: "sub_ro1", email: "ro1@example.com" }),
     );
     expect(writesAt(stripe)).toHaveLength(0);
-    const [customer] = await handle.db
+    const [customer] = await fx.handle.db
       .select()
       .from(schema.customers)
       .where(eq(schema.customers.stripeCustomerId, "cus_ro1"));
@@ -135,7 +120,7 @@ describe("billing-sync and ai-triage under ROLLOUT_MODES, against the Stripe and
     expect(new Set(operations.map((o, i) => `${o}:${rows[i]?.idempotencyKey}`)).size).toBe(rows.length);
     expect(rows.every((w) => w.queue === "ai-triage" && w.provider === "zendesk")).toBe(true);
     // Switchyard's own record of the triage is kept in shadow.
-    const [result] = await handle.db
+    const [result] = await fx.handle.db
       .select()
       .from(schema.triageResults)
       .where(eq(schema.triageResults.eventId, shadowed));

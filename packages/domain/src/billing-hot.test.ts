@@ -1,13 +1,4 @@
-import {
-  createDb,
-  type Db,
-  type DbHandle,
-  type DeliveryRef,
-  recordEvent,
-  rowsOf,
-  runMigrations,
-  sql,
-} from "@switchyard/db";
+import { createDb, type Db, type DbHandle, type DeliveryRef, rowsOf, runMigrations, sql } from "@switchyard/db";
 import { CheckoutSessionCompleted, InvoiceEvent, SubscriptionEvent } from "@switchyard/events";
 import {
   checkoutCompleted,
@@ -19,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyBillingFacts, deliverBillingFacts } from "./billing.ts";
 import { checkoutFacts, invoiceFacts, subscriptionFacts } from "./billing-facts.ts";
+import { recordedDelivery } from "./testing/delivery.ts";
 
 const T = 1_800_000_000;
 
@@ -115,26 +107,8 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
   });
 
   describe("a billing job that owns its ledger", () => {
-    const stripeEvent = async (key: string, type: string, queues = ["billing-sync"]) => {
-      const receivedAt = new Date(Date.now() - 1_000);
-      const { event } = await recordEvent(handle.db, {
-        source: "stripe",
-        sourceEventId: `${key}-${driver}`,
-        type,
-        payload: {},
-        payloadHash: "h",
-        status: "received",
-        queues,
-        receivedAt,
-      });
-      const ref: DeliveryRef = {
-        consumer: `billing-sync/${type}`,
-        eventId: event.id,
-        queue: "billing-sync",
-        jobId: `evt-${event.id}`,
-      };
-      return { ref, receivedAt };
-    };
+    const stripeEvent = (key: string, type: string, queues = ["billing-sync"]) =>
+      recordedDelivery(handle.db, { source: "stripe", sourceEventId: `${key}-${driver}`, type, queues });
     const deliveryOf = async (ref: DeliveryRef) =>
       (
         await rowsOf<{ status: string; attempts: number; result: unknown }>(

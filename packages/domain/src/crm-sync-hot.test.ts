@@ -1,8 +1,9 @@
 import { localCrm } from "@switchyard/connectors";
-import { createDb, type DbHandle, type DeliveryRef, recordEvent, rowsOf, runMigrations, sql } from "@switchyard/db";
+import { createDb, type DbHandle, rowsOf, runMigrations, sql } from "@switchyard/db";
 import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCustomerRead, startSignup, writeContact } from "./crm-sync-hot.ts";
+import { recordedDelivery } from "./testing/delivery.ts";
 
 describe.each(["postgres", "pglite"] as const)("crm-sync's two statements on %s", (driver) => {
   let testDb: TestDatabase | undefined;
@@ -17,26 +18,8 @@ describe.each(["postgres", "pglite"] as const)("crm-sync's two statements on %s"
     await testDb?.drop();
   });
 
-  const signupEvent = async (key: string, queues = ["crm-sync"]) => {
-    const receivedAt = new Date(Date.now() - 1_000);
-    const { event } = await recordEvent(handle.db, {
-      source: "app",
-      sourceEventId: key,
-      type: "app.user.signed_up",
-      payload: {},
-      payloadHash: "h",
-      status: "received",
-      queues,
-      receivedAt,
-    });
-    const ref: DeliveryRef = {
-      consumer: "crm-sync/app.user.signed_up",
-      eventId: event.id,
-      queue: "crm-sync",
-      jobId: `evt-${event.id}`,
-    };
-    return { event, ref, receivedAt };
-  };
+  const signupEvent = (key: string, queues = ["crm-sync"]) =>
+    recordedDelivery(handle.db, { source: "app", sourceEventId: key, type: "app.user.signed_up", queues });
   const rows = async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await handle.db.execute(query));
   const crm = () => localCrm(handle.db);
   const opts = { idempotencyKey: "k" };
