@@ -16,6 +16,12 @@ import { orderHandlers } from "./orders.ts";
 
 type StripePayload = CheckoutSessionCompleted | SubscriptionEvent | InvoiceEvent | ChargeRefunded;
 
+/** The follow-up jobs a billing change owes the CRM and the support desk. */
+interface FollowUps {
+  crm: boolean;
+  support: boolean;
+}
+
 /** The jobs whose handler starts and completes its own delivery (deliverBillingFacts). */
 const OWNED = [
   "stripe.customer.subscription.created",
@@ -46,22 +52,17 @@ export const billingSync = defineWorker(
     const stripeFor = (ctx: JobContext): BillingSource | undefined =>
       stripe && rolloutBilling(db, stripe, rollout, rollout.scope("billing-sync", ctx.envelope.source, ctx.eventId));
 
-    /** The CRM and the desk hear of the change; `again` after a run that may have crashed before they did. */
-    const followUps = async (
-      outcome: BillingOutcome,
-      facts: BillingFacts | BillingFacts[],
-      again: boolean,
-      ctx: JobContext,
-    ) => {
-      if (outcome.crmRelevant || again) {
-        await ctx.emit("crm-sync", "switchyard.customer.changed", { customerId: outcome.customerId }, "crm");
-      }
+    /** Which follow-ups a change owes: all of them after a run that may have crashed before sending them. */
+    const owed = (outcome: BillingOutcome, facts: BillingFacts | BillingFacts[], again: boolean): FollowUps => ({
+      crm: outcome.crmRelevant || again,
       // Whatever a ticket's context note shows may have moved (status, plan, a payment, a refund):
       // support-context corrects the customer's open tickets, and writes nothing if the facts held.
-      const noted = [facts].flat().some((f) => f.payment || f.paymentFailedAt || f.refundedAt);
-      if (outcome.stateChanged || noted || again) {
-        await ctx.emit("support-context", "switchyard.customer.changed", { customerId: outcome.customerId }, "support");
-      }
+      support:
+        outcome.stateChanged || [facts].flat().some((f) => f.payment || f.paymentFailedAt || f.refundedAt) || again,
+    });
+    const send = async (customerId: string, to: FollowUps, ctx: JobContext) => {
+      if (to.crm) await ctx.emit("crm-sync", "switchyard.customer.changed", { customerId }, "crm");
+      if (to.support) await ctx.emit("support-context", "switchyard.customer.changed", { customerId }, "support");
     };
 
     const apply = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
@@ -78,26 +79,29 @@ export const billingSync = defineWorker(
         });
       }
       // A later attempt may follow a crash after the state was written but before the CRM heard.
-      await followUps(outcome, facts, ctx.attempt > 1, ctx);
+      await send(outcome.customerId, owed(outcome, facts, ctx.attempt > 1), ctx);
       return outcome;
     };
 
     /**
-     * A subscription change or an invoice, its delivery started by the customer's read and completed
-     * by the write (deliverBillingFacts): its follow-ups are sent after that commit, so a job that
-     * finds its delivery completed sends them again (each is deduplicated by its own job id and
-     * delivery), as the run before it may have crashed in between.
+     * A subscription change or an invoice, its delivery started by the customer's read and
+     * completed by the write (deliverBillingFacts), which records the follow-ups owed. They are
+     * sent after that commit, so a job that finds its delivery completed sends them again (each is
+     * deduplicated by its job id and by its own delivery): the run before may have crashed between.
+     * Stripe's current objects are read only once the delivery has started.
      */
     const deliver = async (e: SubscriptionEvent | InvoiceEvent, fromEvent: () => BillingFacts, ctx: JobContext) => {
-      const facts = stripe ? await factsFromStripe(stripe, e) : fromEvent();
-      const done = await deliverBillingFacts(db, ctx.delivery, ctx.envelope.type, facts, {
+      const done = await deliverBillingFacts(db, ctx.delivery, ctx.envelope.type, fromEvent(), {
+        ...(stripe ? { facts: () => factsFromStripe(stripe, e) } : {}),
         waitForLink: (attempt) => attempt === 1 && ctx.retriesLeft > 0,
+        record: (outcome, facts, attempt) => ({ followUps: owed(outcome, facts, attempt > 1) }),
       });
       if (done.attempt === undefined) {
-        if (done.previous) await followUps(done.previous, facts, true, ctx);
+        const previous = done.previous;
+        if (previous?.customerId) await send(previous.customerId, previous.followUps ?? owed(previous, [], false), ctx);
         return ALREADY_DELIVERED;
       }
-      await followUps(done.outcome, facts, done.attempt > 1, ctx);
+      await send(done.outcome.customerId, done.recorded.followUps, ctx);
       return delivered(done.outcome, done.completion, done.attempt);
     };
     const { checkout, charge, ...orders } = orderHandlers({ db, alerter }, stripeFor);

@@ -85,7 +85,11 @@ describe("billing-sync's follow-ups after its delivery completed", () => {
     const sent = await followUps();
     expect(sent.crm?.name).toBe("switchyard.customer.changed");
     expect(sent.support?.name).toBe("switchyard.customer.changed");
-    expect(sent.crm?.data.payload).toEqual(sent.support?.data.payload);
+    const [customer] = rowsOf<{ id: string }>(
+      await handle.db.execute(sql`select id::text as id from customers where stripe_customer_id = ${cus}`),
+    );
+    expect(sent.crm?.data.payload).toEqual({ customerId: customer?.id });
+    expect(sent.support?.data.payload).toEqual({ customerId: customer?.id });
     expect(await state()).toEqual(afterCrash);
   });
 });

@@ -143,7 +143,11 @@ describe("infra/Dockerfile, built without Docker from a copy of the context", ()
     });
     const migrate = COMPOSE.get("migrate") as ComposeService;
     const once = startContainer(migrate, stageOf(migrate), composeEnv(migrate));
-    expect(await new Promise((r) => once.child.on("exit", r)), once.output()).toBe(0);
+    await once.waitFor("migrations applied", 30_000);
+    expect(
+      await new Promise((r) => (once.child.exitCode === null ? once.child.on("exit", r) : r(once.child.exitCode))),
+      once.output(),
+    ).toBe(0);
 
     const long = fromDockerfile.filter((s) => s.name !== "migrate");
     expect(long.map((s) => s.name)).toEqual(expect.arrayContaining(["ingest", "admin", ...WORK_QUEUES]));

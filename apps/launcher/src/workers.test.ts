@@ -35,7 +35,7 @@ describe("WORKERS", () => {
     for (const queue of queues) {
       expect(services.has(queue), `no service named ${queue}`).toBe(true);
       expect(services.get(queue), `${queue}'s command`).toMatch(
-        new RegExp(`command: \\[\\s*"node",\\s*"apps/${queue}/src/main\\.ts"\\s*\\]`),
+        new RegExp(`command: \\[\\s*"node",\\s*(?:"--[a-z-]+",\\s*)*"apps/${queue}/src/main\\.ts"\\s*\\]`),
       );
     }
   });

@@ -124,6 +124,8 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
         )
       )[0]?.status;
     const never = () => false;
+    /** What the worker records beside the outcome: here the attempt that completed it. */
+    const record = (_o: unknown, _f: unknown, attempt: number) => ({ completedOn: attempt });
 
     it("an invoice is applied, its delivery completed with the outcome and its event settled; run again, it reports that outcome", async () => {
       const cus = `cus_owned_${driver}`;
@@ -134,21 +136,59 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
       const paid = InvoiceEvent.parse(invoicePaid({ customer: cus, plan: "pro", amount: 2_500, created: T }));
       const done = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
         waitForLink: never,
+        record,
       });
       if (done.attempt === undefined) throw new Error("not started");
       expect(done.attempt).toBe(1);
       expect(done.outcome).toMatchObject({ stateChanged: true, crmRelevant: true });
       expect(done.completion).toEqual({ settled: { source: "stripe", receivedAt }, settleAfter: false });
-      expect(await deliveryOf(ref)).toEqual({ status: "completed", attempts: 1, result: done.outcome });
+      expect(done.recorded).toEqual({ ...done.outcome, completedOn: 1 });
+      expect(await deliveryOf(ref)).toEqual({ status: "completed", attempts: 1, result: done.recorded });
       expect(await eventStatus(ref)).toBe("processed");
       const [state] = await stateOf(cus);
       expect(state).toMatchObject({ plan: "pro", last_payment_amount: 2_500, lines: 2 });
 
       const again = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
         waitForLink: never,
+        record,
       });
-      expect(again).toEqual({ attempt: undefined, previous: done.outcome });
+      expect(again).toEqual({ attempt: undefined, previous: done.recorded });
       expect((await stateOf(cus))[0]).toEqual(state);
+    });
+
+    it("Stripe's objects are read once the delivery has started, never for one completed; a key they add takes the lock", async () => {
+      const cus = `cus_owned_stripe_${driver}`;
+      const email = `s-${driver}@x.io`;
+      await handle.db.execute(sql`insert into customers (external_id, email) values (${`u-s-${driver}`}, ${email})`);
+      const { ref } = await stripeEvent("in_owned_stripe", "stripe.invoice.paid");
+      const fromEvent = invoiceFacts(InvoiceEvent.parse(invoicePaid({ customer: cus, plan: "pro", created: T })));
+      // Stripe's current invoice names the customer's email, which the event did not carry.
+      const current = { ...fromEvent, keys: { ...fromEvent.keys, email } };
+      let reads = 0;
+      const facts = async () => {
+        reads++;
+        return current;
+      };
+      const done = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", fromEvent, {
+        facts,
+        waitForLink: never,
+        record,
+      });
+      expect(reads).toBe(1);
+      if (done.attempt === undefined) throw new Error("not started");
+      // Found by the email under the lock and linked to the Stripe customer: no second row.
+      const rows = await rowsOf<{ stripe_customer_id: string | null }>(
+        await handle.db.execute(sql`select stripe_customer_id from customers where email = ${email}`),
+      );
+      expect(rows).toEqual([{ stripe_customer_id: cus }]);
+      expect(await deliveryOf(ref)).toMatchObject({ status: "completed", result: done.recorded });
+      const again = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", fromEvent, {
+        facts,
+        waitForLink: never,
+        record,
+      });
+      expect(again.attempt).toBeUndefined();
+      expect(reads).toBe(1);
     });
 
     it("a customer to create goes through the lock and is completed after it; one shared with another queue is settled by the runtime", async () => {
@@ -165,13 +205,11 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
         ref,
         "stripe.customer.subscription.updated",
         subscriptionFacts(sub),
-        {
-          waitForLink: never,
-        },
+        { waitForLink: never, record },
       );
       if (done.attempt === undefined) throw new Error("not started");
       expect(done.completion).toEqual({ settled: undefined, settleAfter: true });
-      expect(await deliveryOf(ref)).toMatchObject({ status: "completed", result: done.outcome });
+      expect(await deliveryOf(ref)).toMatchObject({ status: "completed", result: done.recorded });
       expect(await eventStatus(ref)).toBe("received");
       expect((await stateOf(cus))[0]).toMatchObject({ plan: "pro", subscription_status: "active" });
     });
@@ -182,11 +220,15 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
       const paid = InvoiceEvent.parse(invoicePaid({ customer: cus, created: T }));
       const firstOnly = (attempt: number) => attempt === 1;
       await expect(
-        deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), { waitForLink: firstOnly }),
+        deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
+          waitForLink: firstOnly,
+          record,
+        }),
       ).rejects.toThrow(/not linked to a user yet/);
       expect(await deliveryOf(ref)).toMatchObject({ status: "started", attempts: 1 });
       const done = await deliverBillingFacts(handle.db, ref, "stripe.invoice.paid", invoiceFacts(paid), {
         waitForLink: firstOnly,
+        record,
       });
       expect(done.attempt).toBe(2);
       expect(await deliveryOf(ref)).toMatchObject({ status: "completed", attempts: 2 });

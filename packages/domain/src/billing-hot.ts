@@ -110,7 +110,7 @@ function customerOf(r: Row): Customer {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-type Versioned = readonly (readonly [string, Customer])[];
+export type Versioned = readonly (readonly [string, Customer])[];
 
 const versioned = (rows: Row[]): Versioned =>
   rows.filter((r) => r.id !== null).map((r) => [String(r.version), customerOf(r)] as const);
@@ -119,29 +119,33 @@ const versioned = (rows: Row[]): Versioned =>
  * The customer the keys name among `rows` and what the change makes of it; undefined when none
  * matches (a customer to create, for the lock). Throws while an invoice's customer waits for its link.
  */
-function plan(
+export function plan(
   rows: Versioned,
   keys: BillingFacts["keys"],
   change: (before: Customer) => BillingChange,
   waitForLink: boolean,
 ) {
   const customers = rows.map(([, c]) => c);
-  if (waitForLink && keys.stripeCustomerId && !keys.externalId && !keys.email) {
-    // Stripe sends an invoice's events alongside the checkout that links its customer to a user,
-    // often first. Created now, a customer known by its Stripe id alone could not later be joined
-    // to the user's own row; waiting one retry lets the checkout link them.
-    if (!customers.some((c) => c.stripeCustomerId === keys.stripeCustomerId)) {
-      throw new RetryableError(
-        "upstream_unavailable",
-        `Stripe customer ${keys.stripeCustomerId} is not linked to a user yet; waiting for its checkout`,
-      );
-    }
-  }
+  waitForItsLink(customers, keys, waitForLink);
   const known = { ...keys, email: normalizeEmail(keys.email) };
   const match = pickMatch(customers, known);
   if (!match) return undefined;
   const version = rows.find(([, c]) => c === match)?.[0];
   return { version, ...change({ ...match, ...keyPatch(match, known, customers) }) };
+}
+
+/** Throws, when asked to wait, while the keys name only a Stripe customer none of `customers` is. */
+export function waitForItsLink(customers: readonly Customer[], keys: BillingFacts["keys"], waitForLink: boolean) {
+  if (!waitForLink || !keys.stripeCustomerId || keys.externalId || keys.email) return;
+  // Stripe sends an invoice's events alongside the checkout that links its customer to a user,
+  // often first. Created now, a customer known by its Stripe id alone could not later be joined
+  // to the user's own row; waiting one retry lets the checkout link them.
+  if (!customers.some((c) => c.stripeCustomerId === keys.stripeCustomerId)) {
+    throw new RetryableError(
+      "upstream_unavailable",
+      `Stripe customer ${keys.stripeCustomerId} is not linked to a user yet; waiting for its checkout`,
+    );
+  }
 }
 
 /** WRITE's parameters, $1 to $22. */
@@ -196,23 +200,18 @@ export async function applyWithoutLock(
   return row && row.written > 0 ? planned.outcome : undefined;
 }
 
-/** What starting a billing job's delivery found, and what its first two statements did. */
-export type HotDelivery =
-  | { attempt: undefined; previous: BillingOutcome | null }
-  | { attempt: number; applied: { outcome: BillingOutcome; completion: Completion } | undefined };
+/** A completed delivery's result, read afresh (START_READ's snapshot may predate its completion). */
+const RESULT = `select result::text as result from deliveries where consumer = $1::text and event_id = $2::text::uuid`;
+
+/** What starting a billing job's delivery found: the customers, or the result it completed with. */
+export type HotStart = { attempt: undefined; previous: unknown } | { attempt: number; rows: Versioned };
 
 /**
- * applyWithoutLock for a job that owns its ledger: the delivery started in the read, completed in
- * the write (only when the write matched), so a billing change is two statements and two commits.
- * `applied` undefined: started, nothing written, the lock's path (and a completion) to follow.
+ * A billing job's first statement, for a job that owns its ledger: the delivery started and the
+ * customers the keys match read. A delivery found completed gives the result it completed with
+ * (its follow-ups may not have been sent), or null for one completed with none.
  */
-export async function deliverWithoutLock(
-  db: Db,
-  ref: DeliveryRef,
-  keys: BillingFacts["keys"],
-  change: (before: Customer) => BillingChange,
-  waitForLink: (attempt: number) => boolean,
-): Promise<HotDelivery> {
+export async function startBillingDelivery(db: Db, ref: DeliveryRef, keys: BillingFacts["keys"]): Promise<HotStart> {
   const exec = execOf(db);
   const rows = await exec<Row & { attempts: number | null; done_result: string | null }>(START_READ, [
     ref.consumer,
@@ -222,17 +221,29 @@ export async function deliverWithoutLock(
     normalizeEmail(keys.email),
   ]);
   const attempt = rows[0]?.attempts ?? undefined;
-  if (attempt === undefined) {
-    const done = rows[0]?.done_result;
-    return { attempt, previous: done ? (JSON.parse(done) as BillingOutcome) : null };
-  }
-  const planned = plan(versioned(rows), keys, change, waitForLink(attempt));
-  if (!planned) return { attempt, applied: undefined };
-  const [row] = await exec<CompletionRow & { written: number }>(WRITE_COMPLETE, [
+  if (attempt !== undefined) return { attempt, rows: versioned(rows) };
+  // The conflict check saw the delivery completed, perhaps by a transaction that committed after
+  // this statement's snapshot was taken, which then shows its result as it was before: null.
+  const done =
+    rows[0]?.done_result ?? (await exec<{ result: string | null }>(RESULT, [ref.consumer, ref.eventId]))[0]?.result;
+  return { attempt, previous: done ? (JSON.parse(done) as unknown) : null };
+}
+
+/**
+ * The planned change written, if the customer's row is still the version read, and the delivery
+ * completed with `result` in the same statement: a billing change is two statements, two
+ * commits. Undefined when the write matched nothing (nothing completed): the lock's path follows.
+ */
+export async function writeCompleting(
+  db: Db,
+  ref: DeliveryRef,
+  planned: NonNullable<ReturnType<typeof plan>>,
+  result: unknown,
+): Promise<Completion | undefined> {
+  const [row] = await execOf(db)<CompletionRow & { written: number }>(WRITE_COMPLETE, [
     ...writeParams(planned),
     ...completionParams(ref),
-    JSON.stringify(planned.outcome),
+    JSON.stringify(result),
   ]);
-  if (!row || row.written === 0) return { attempt, applied: undefined };
-  return { attempt, applied: { outcome: planned.outcome, completion: completionOf(row) } };
+  return row && row.written > 0 ? completionOf(row) : undefined;
 }

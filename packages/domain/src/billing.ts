@@ -1,7 +1,7 @@
 import { type Completion, completeOwnedDelivery, type Db, type DeliveryRef, eq, schema } from "@switchyard/db";
 import { PermanentError } from "@switchyard/events";
 import type { BillingFacts } from "./billing-facts.ts";
-import { applyWithoutLock, deliverWithoutLock } from "./billing-hot.ts";
+import { applyWithoutLock, plan, startBillingDelivery, waitForItsLink, writeCompleting } from "./billing-hot.ts";
 import type { BillingChange, BillingOutcome } from "./billing-types.ts";
 import { type Customer, lockCustomer } from "./customers.ts";
 import { isEntitled, lifecycleStage, statusRank } from "./lifecycle.ts";
@@ -67,29 +67,60 @@ export async function applyBillingFacts(
   return applyUnderLock(db, keys, change);
 }
 
-/** What a billing job's delivery did: `previous` (the outcome it completed with) when it had completed. */
-export type BillingDelivery =
-  | { attempt: undefined; previous: BillingOutcome | null }
-  | { attempt: number; outcome: BillingOutcome; completion: Completion };
+/**
+ * What a billing job's delivery did: the outcome and what `record` added to it, as completed; or,
+ * for a delivery found completed, what it completed with (null: nothing, or an older shape).
+ */
+export type BillingDelivery<R extends object> =
+  | { attempt: undefined; previous: (BillingOutcome & Partial<R>) | null }
+  | { attempt: number; outcome: BillingOutcome; recorded: BillingOutcome & R; completion: Completion };
 
 /**
  * applyBillingFacts for a job that owns its ledger (ref): the delivery's start is the customer's
  * read and its completion the write, so the usual change is two statements, two commits; the
- * lock's path completes by a statement of its own after its transaction has committed.
+ * lock's path completes by a statement of its own after its transaction has committed. The read
+ * goes by the event's own keys; `facts` (Stripe's current objects) are fetched only once the
+ * delivery has started, and keys they add send the change through the lock.
  */
-export async function deliverBillingFacts(
+export async function deliverBillingFacts<R extends object>(
   db: Db,
   ref: DeliveryRef,
   type: string,
-  input: BillingFacts | BillingFacts[],
-  opts: { waitForLink: (attempt: number) => boolean },
-): Promise<BillingDelivery> {
-  const { keys, change } = changeOf(ref.eventId, type, input);
-  const started = await deliverWithoutLock(db, ref, keys, change, opts.waitForLink);
-  if (started.attempt === undefined) return started;
-  if (started.applied) return { attempt: started.attempt, ...started.applied };
+  eventFacts: BillingFacts | BillingFacts[],
+  opts: {
+    facts?: () => Promise<BillingFacts | BillingFacts[]>;
+    waitForLink: (attempt: number) => boolean;
+    /** What the completion records beside the outcome (the follow-ups owed, say). */
+    record: (outcome: BillingOutcome, facts: BillingFacts[], attempt: number) => R;
+  },
+): Promise<BillingDelivery<R>> {
+  const read = changeOf(ref.eventId, type, eventFacts);
+  const started = await startBillingDelivery(db, ref, read.keys);
+  if (started.attempt === undefined) {
+    return { attempt: undefined, previous: started.previous as (BillingOutcome & Partial<R>) | null };
+  }
+  const { attempt, rows } = started;
+  const input = opts.facts ? await opts.facts() : eventFacts;
+  const { keys, change, all } = input === eventFacts ? read : changeOf(ref.eventId, type, input);
+  const wait = opts.waitForLink(attempt);
+  const recorded = (outcome: BillingOutcome) => ({ ...outcome, ...opts.record(outcome, all, attempt) });
+  // The customers were read by the event's keys: a key Stripe's objects add could name another row.
+  const sameKeys = (["stripeCustomerId", "externalId", "email"] as const).every((k) => keys[k] === read.keys[k]);
+  const planned = sameKeys ? plan(rows, keys, change, wait) : undefined;
+  if (!sameKeys)
+    waitForItsLink(
+      rows.map(([, c]) => c),
+      keys,
+      wait,
+    );
+  if (planned) {
+    const result = recorded(planned.outcome);
+    const completion = await writeCompleting(db, ref, planned, result);
+    if (completion) return { attempt, outcome: planned.outcome, recorded: result, completion };
+  }
   const outcome = await applyUnderLock(db, keys, change);
-  return { attempt: started.attempt, outcome, completion: await completeOwnedDelivery(db, ref, outcome) };
+  const result = recorded(outcome);
+  return { attempt, outcome, recorded: result, completion: await completeOwnedDelivery(db, ref, result) };
 }
 
 /** One customer, known by every key any of the facts carries, and what the facts make of it. */
@@ -101,7 +132,7 @@ function changeOf(eventId: string, type: string, input: BillingFacts | BillingFa
   if (!first || (!keys.stripeCustomerId && !keys.externalId && !keys.email)) {
     throw new PermanentError("invalid_payload", `${type} names no customer`);
   }
-  return { keys, change: (before: Customer) => billingChange(before, all, eventId, type) };
+  return { keys, all, change: (before: Customer) => billingChange(before, all, eventId, type) };
 }
 
 function applyUnderLock(db: Db, keys: BillingFacts["keys"], change: (before: Customer) => BillingChange) {

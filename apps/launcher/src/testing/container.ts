@@ -20,8 +20,8 @@ export interface Container {
    * the service's `healthcheck.test` when compose gives one, else the image's HEALTHCHECK.
    */
   healthcheck(from?: "compose" | "image"): Promise<number | null>;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM, then the exit code; SIGKILL (said in the output) after `graceMs` without an exit. */
+  stop(graceMs?: number): Promise<number | null>;
 }
 
 const argv = (command: readonly string[]) => {
@@ -93,11 +93,18 @@ export function startContainer(service: ComposeService, stage: StageImage, env: 
       const [code, signal] = (await once(check, "exit")) as [number | null, NodeJS.Signals | null];
       return signal ? 1 : code;
     },
-    async stop() {
+    async stop(graceMs = 20_000) {
       if (child.exitCode !== null) return child.exitCode;
       const exited = once(child, "exit");
       child.kill("SIGTERM");
+      // One that does not exit is killed, as Docker does after the grace period, and says so in
+      // its output: the caller's exit-code check then names it, rather than the test timing out.
+      const timer = setTimeout(() => {
+        out += `\n[test] no exit within ${graceMs} ms of SIGTERM: SIGKILL\n`;
+        child.kill("SIGKILL");
+      }, graceMs);
       const [code] = await exited;
+      clearTimeout(timer);
       return code as number | null;
     },
   };
