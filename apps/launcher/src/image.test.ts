@@ -137,6 +137,8 @@ describe("infra/Dockerfile, built without Docker from a copy of the context", ()
   });
 
   it("starts migrate, then ingest, admin and every worker from the tree as compose runs them; SIGTERM stops each", async () => {
+    // Every request has a deadline: one left unanswered fails here, by name, not at the test's timeout.
+    const answerWithin = () => AbortSignal.timeout(10_000);
     const composeEnv = (s: ComposeService): Record<string, string> => ({
       PATH: process.env.PATH ?? "",
       ...serviceEnv(s, stageOf(s).env, dotenv),
@@ -185,11 +187,15 @@ describe("infra/Dockerfile, built without Docker from a copy of the context", ()
         admin.waitFor("admin listening"),
         ...workers.map((w) => w.waitFor("worker started")),
       ]);
-      expect((await fetch(`${ingestUrl}/readyz`)).status).toBe(200);
-      const root = await fetch(`${adminUrl}/`, { headers: { authorization: `Bearer ${TOKEN}` }, redirect: "manual" });
+      expect((await fetch(`${ingestUrl}/readyz`, { signal: answerWithin() })).status).toBe(200);
+      const root = await fetch(`${adminUrl}/`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        redirect: "manual",
+        signal: answerWithin(),
+      });
       expect(root.status).toBe(302);
       for (const [name, port] of healthPorts) {
-        const readyz = await fetch(`http://127.0.0.1:${port}/readyz`);
+        const readyz = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: answerWithin() });
         expect(readyz.status, `${name}'s /readyz on HEALTH_PORT ${port}`).toBe(200);
       }
       const passing = await checks();
@@ -200,12 +206,20 @@ describe("infra/Dockerfile, built without Docker from a copy of the context", ()
         payload: { type: "user.signed_up", data: { userId: "img-1", email: "img-1@example.com" } },
         apiKey: API_KEY,
       });
-      const posted = await fetch(`${ingestUrl}/v1/events`, { method: "POST", body: req.body, headers: req.headers });
+      const posted = await fetch(`${ingestUrl}/v1/events`, {
+        method: "POST",
+        body: req.body,
+        headers: req.headers,
+        signal: answerWithin(),
+      });
       expect(posted.status).toBe(202);
       const { eventId } = (await posted.json()) as { eventId: string };
       let status = "";
       for (let i = 0; i < 200 && status !== "processed"; i++) {
-        const res = await fetch(`${adminUrl}/api/events/${eventId}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const res = await fetch(`${adminUrl}/api/events/${eventId}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+          signal: answerWithin(),
+        });
         status = ((await res.json()) as { event?: { status: string } }).event?.status ?? "";
         if (status !== "processed") await new Promise((r) => setTimeout(r, 50));
       }

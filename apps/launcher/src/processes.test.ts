@@ -73,7 +73,9 @@ describe("processes", () => {
       LOG_JOBS: "true",
     });
     cleanups.push(() => proc.stop());
-    await proc.waitFor("switchyard running");
+    // A cold start: every app's sources stripped of their types and PGlite's database created,
+    // which on a busy 2-core machine has taken over 20 s.
+    await proc.waitFor("switchyard running", 60_000);
     expect(proc.output()).toContain('"kind":"pglite"');
     // No admin credentials in development: a sign-in and a token made up for this run are printed,
     // never a credential-less admin.
