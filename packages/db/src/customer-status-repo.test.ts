@@ -1,30 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type DbHandle } from "./client.ts";
 import { customerStatus } from "./customer-status-repo.ts";
 import { recordEvent } from "./events-repo.ts";
 import { recordFailure } from "./failures-repo.ts";
 import { findAppEvent, jobStates } from "./job-states-repo.ts";
-import { runMigrations } from "./migrate.ts";
 import { customers, customerTimeline, deliveries, orders } from "./schema.ts";
+import { type MigratedDatabase, migratedTestDatabase } from "./testing.ts";
 
 const T = (min: number) => new Date(Date.UTC(2026, 10, 30, 12, min));
 
 /** The read model on real Postgres, one user per case, the rows written as the workers write them. */
 describe("customerStatus", () => {
-  let testDb: TestDatabase;
-  let handle: DbHandle;
+  let database: MigratedDatabase;
   beforeAll(async () => {
-    testDb = await createTestDatabase("customer_status");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
+    database = await migratedTestDatabase("customer_status");
   });
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
-  const db = () => handle.db;
+  afterAll(() => database?.close());
+  const db = () => database.handle.db;
 
   async function customer(userId: string, more: Partial<typeof customers.$inferInsert> = {}) {
     const [row] = await db()

@@ -1,49 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { createDb, type DbHandle, eq, runMigrations, schema } from "@switchyard/db";
-import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
+import { eq, schema } from "@switchyard/db";
+import { type MigratedDatabase, migratedTestDatabase } from "@switchyard/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveReview, type Proposal, proposeAction } from "./actions.ts";
-
-const DAY = 86_400_000;
+import { payingCustomer } from "./testing/customers.ts";
 
 /** The refund policy against the orders Switchyard keeps: open disputes, order state, what is left to refund. */
 describe("the action gateway reads orders and disputes", () => {
-  let testDb: TestDatabase;
-  let handle: DbHandle;
+  let database: MigratedDatabase;
   beforeAll(async () => {
-    testDb = await createTestDatabase("action_orders");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
+    database = await migratedTestDatabase("action_orders");
   });
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
-  const db = () => handle.db;
+  afterAll(() => database?.close());
+  const db = () => database.handle.db;
 
-  async function customer(over: Partial<typeof schema.customers.$inferInsert> = {}) {
-    const userId = `u-${randomUUID().slice(0, 8)}`;
-    const [row] = await db()
-      .insert(schema.customers)
-      .values({
-        externalId: userId,
-        email: `${userId}@example.com`,
-        stripeCustomerId: `cus_${userId}`,
-        stripeSubscriptionId: `sub_${userId}`,
-        subscriptionStatus: "active",
-        plan: "pro",
-        entitled: true,
-        lastPaymentId: `in_${userId}`,
-        lastPaymentTransactionId: `pi_${userId.replace("-", "")}`,
-        lastPaymentAmount: 4_900,
-        lastPaymentCurrency: "usd",
-        lastPaymentAt: new Date(Date.now() - DAY),
-        ...over,
-      })
-      .returning();
-    if (!row) throw new Error("no customer");
-    return row;
-  }
+  const customer = (over: Partial<typeof schema.customers.$inferInsert> = {}) => payingCustomer(db(), "pi", over);
   /** An order as the state machine leaves it; its PaymentIntent is the customer's last payment unless told. */
   async function order(
     c: { id: string; lastPaymentTransactionId: string | null },

@@ -1,51 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { localDesk, TriageOutput } from "@switchyard/connectors";
-import { createDb, type DbHandle, eq, runMigrations, schema } from "@switchyard/db";
-import { createTestDatabase, type TestDatabase } from "@switchyard/testkit";
+import { eq, schema } from "@switchyard/db";
+import { type MigratedDatabase, migratedTestDatabase } from "@switchyard/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveReview, type Proposal, proposeAction, rejectReview } from "./actions.ts";
+import { payingCustomer } from "./testing/customers.ts";
 import { triageMessage } from "./triage.ts";
-
-const DAY = 86_400_000;
 
 /** The gateway and the inbox decisions on real Postgres: the policy reads the customer's row as billing-sync left it. */
 describe("the action gateway", () => {
-  let testDb: TestDatabase;
-  let handle: DbHandle;
+  let database: MigratedDatabase;
   beforeAll(async () => {
-    testDb = await createTestDatabase("action_gateway");
-    handle = await createDb({ databaseUrl: testDb.url });
-    await runMigrations(handle);
+    database = await migratedTestDatabase("action_gateway");
   });
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
-  const db = () => handle.db;
+  afterAll(() => database?.close());
+  const db = () => database.handle.db;
 
-  async function customer(over: Partial<typeof schema.customers.$inferInsert> = {}) {
-    const userId = `u-${randomUUID().slice(0, 8)}`;
-    const [row] = await db()
-      .insert(schema.customers)
-      .values({
-        externalId: userId,
-        email: `${userId}@example.com`,
-        stripeCustomerId: `cus_${userId}`,
-        stripeSubscriptionId: `sub_${userId}`,
-        subscriptionStatus: "active",
-        plan: "pro",
-        entitled: true,
-        lastPaymentId: `in_${userId}`,
-        lastPaymentTransactionId: `ch_${userId.replace("-", "")}`,
-        lastPaymentAmount: 4_900,
-        lastPaymentCurrency: "usd",
-        lastPaymentAt: new Date(Date.now() - DAY),
-        ...over,
-      })
-      .returning();
-    if (!row) throw new Error("no customer");
-    return row;
-  }
+  const customer = (over: Partial<typeof schema.customers.$inferInsert> = {}) => payingCustomer(db(), "ch", over);
   const propose = (p: Partial<Proposal> & { customer: string }, key = randomUUID()) =>
     proposeAction(
       db(),

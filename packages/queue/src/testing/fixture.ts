@@ -1,5 +1,6 @@
-import { createDb, type DbHandle, runMigrations } from "@switchyard/db";
-import { createTestDatabase, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
+import type { DbHandle } from "@switchyard/db";
+import { migratedTestDatabase } from "@switchyard/db/testing";
+import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "@switchyard/testkit";
 import type { Redis } from "ioredis";
 import { createRedis } from "../redis.ts";
 import { QueueRegistry } from "../registry.ts";
@@ -16,22 +17,19 @@ export interface QueueFixture {
 /** A migrated database and a queue registry under a key prefix of this test file's own. */
 export async function queueFixture(label: string): Promise<QueueFixture> {
   const prefix = uniquePrefix(label);
-  const testDb = await createTestDatabase(label);
-  const handle = await createDb({ databaseUrl: testDb.url });
-  await runMigrations(handle);
+  const database = await migratedTestDatabase(label);
   const redis = createRedis(TEST_REDIS_URL, "producer");
   const registry = new QueueRegistry({ connection: redis, prefix });
   return {
     prefix,
-    databaseUrl: testDb.url,
-    handle,
+    databaseUrl: database.url,
+    handle: database.handle,
     redis,
     registry,
     async close() {
       await registry.close();
       redis.disconnect();
-      await handle.close();
-      await testDb.drop();
+      await database.close();
       await deleteKeysWithPrefix(prefix);
     },
   };
