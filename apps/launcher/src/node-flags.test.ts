@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { WORK_QUEUES } from "@switchyard/events";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { keyValues, parseDockerfile } from "./testing/dockerfile.ts";
 
 // Each role runs with the same V8 flags wherever it runs (docs/DEPLOYING.md): the image's
 // NODE_OPTIONS for every role, and for a worker a flag NODE_OPTIONS cannot carry, on its command
@@ -15,20 +16,16 @@ const read = (rel: string) => readFileSync(join(ROOT, rel), "utf8");
 const flagsOf = (words: readonly string[]) => words.filter((w) => w.startsWith("--"));
 const split = (line: string) => line.trim().split(/\s+/);
 
-/** NODE_OPTIONS of each stage of infra/Dockerfile, inherited along `FROM <stage>`. */
+/** NODE_OPTIONS of each stage of infra/Dockerfile, inherited along `FROM <stage>`, as the image test reads it. */
 function stageOptions(): Map<string, string[]> {
   const stages = new Map<string, string[]>();
-  let current: string[] = [];
-  for (const line of read("infra/Dockerfile").split("\n")) {
-    const from = line.match(/^FROM (\S+) AS (\S+)$/);
-    if (from?.[1] && from[2]) {
-      current = [...(stages.get(from[1]) ?? [])];
-      stages.set(from[2], current);
+  for (const stage of parseDockerfile(read("infra/Dockerfile"))) {
+    let options = stages.get(stage.from) ?? [];
+    for (const ins of stage.instructions) {
+      const value = ins.keyword === "ENV" ? keyValues(ins.args).NODE_OPTIONS : undefined;
+      if (value !== undefined) options = split(value);
     }
-    const env = line.match(/^ENV NODE_OPTIONS="?([^"]*)"?$/);
-    if (env?.[1] !== undefined) {
-      current.splice(0, current.length, ...split(env[1]));
-    }
+    if (stage.name) stages.set(stage.name, options);
   }
   return stages;
 }
