@@ -98,6 +98,7 @@ export const billingSync = defineWorker(
       });
       if (done.attempt === undefined) {
         const previous = done.previous;
+        // One completed before its follow-ups were recorded holds the outcome alone.
         if (previous?.customerId) await send(previous.customerId, previous.followUps ?? owed(previous, [], false), ctx);
         return ALREADY_DELIVERED;
       }

@@ -117,16 +117,10 @@ const versioned = (rows: Row[]): Versioned =>
 
 /**
  * The customer the keys name among `rows` and what the change makes of it; undefined when none
- * matches (a customer to create, for the lock). Throws while an invoice's customer waits for its link.
+ * matches (a customer to create, for the lock).
  */
-export function plan(
-  rows: Versioned,
-  keys: BillingFacts["keys"],
-  change: (before: Customer) => BillingChange,
-  waitForLink: boolean,
-) {
+export function plan(rows: Versioned, keys: BillingFacts["keys"], change: (before: Customer) => BillingChange) {
   const customers = rows.map(([, c]) => c);
-  waitForItsLink(customers, keys, waitForLink);
   const known = { ...keys, email: normalizeEmail(keys.email) };
   const match = pickMatch(customers, known);
   if (!match) return undefined;
@@ -194,7 +188,12 @@ export async function applyWithoutLock(
   const exec = poolExec(db);
   if (!exec) return undefined;
   const rows = versioned(await exec<Row>(READ, [keys.stripeCustomerId, keys.externalId, normalizeEmail(keys.email)]));
-  const planned = plan(rows, keys, change, opts.waitForLink ?? false);
+  waitForItsLink(
+    rows.map(([, c]) => c),
+    keys,
+    opts.waitForLink ?? false,
+  );
+  const planned = plan(rows, keys, change);
   if (!planned) return undefined;
   const [row] = await exec<{ written: number }>(WRITE, writeParams(planned));
   return row && row.written > 0 ? planned.outcome : undefined;

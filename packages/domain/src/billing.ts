@@ -102,17 +102,15 @@ export async function deliverBillingFacts<R extends object>(
   const { attempt, rows } = started;
   const input = opts.facts ? await opts.facts() : eventFacts;
   const { keys, change, all } = input === eventFacts ? read : changeOf(ref.eventId, type, input);
-  const wait = opts.waitForLink(attempt);
   const recorded = (outcome: BillingOutcome) => ({ ...outcome, ...opts.record(outcome, all, attempt) });
+  waitForItsLink(
+    rows.map(([, c]) => c),
+    keys,
+    opts.waitForLink(attempt),
+  );
   // The customers were read by the event's keys: a key Stripe's objects add could name another row.
   const sameKeys = (["stripeCustomerId", "externalId", "email"] as const).every((k) => keys[k] === read.keys[k]);
-  const planned = sameKeys ? plan(rows, keys, change, wait) : undefined;
-  if (!sameKeys)
-    waitForItsLink(
-      rows.map(([, c]) => c),
-      keys,
-      wait,
-    );
+  const planned = sameKeys ? plan(rows, keys, change) : undefined;
   if (planned) {
     const result = recorded(planned.outcome);
     const completion = await writeCompleting(db, ref, planned, result);
