@@ -194,9 +194,15 @@ describe("infra/Dockerfile, built without Docker from a copy of the context", ()
         signal: answerWithin(),
       });
       expect(root.status).toBe(302);
+      // "worker started" comes before its first readiness check has passed (Redis and Postgres
+      // answered within a second): on a busy machine, ready a moment later, as a probe retries.
       for (const [name, port] of healthPorts) {
-        const readyz = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: answerWithin() });
-        expect(readyz.status, `${name}'s /readyz on HEALTH_PORT ${port}`).toBe(200);
+        let readyz = 0;
+        for (const deadline = Date.now() + 10_000; readyz !== 200 && Date.now() < deadline; ) {
+          readyz = (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: answerWithin() })).status;
+          if (readyz !== 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(readyz, `${name}'s /readyz on HEALTH_PORT ${port}`).toBe(200);
       }
       const passing = await checks();
       expect(passing).toEqual(passing.map((line) => line.replace(/: .*$/, ": 0")));

@@ -33,9 +33,10 @@ interface Running {
   base: string;
 }
 
+/** A request's status, or undefined without an answer; readiness allows itself a second, this three. */
 async function status(url: string): Promise<number | undefined> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
     await res.body?.cancel();
     return res.status;
   } catch {
