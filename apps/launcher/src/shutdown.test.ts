@@ -52,29 +52,57 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   }
 }
 
-/** Every role as its own process, on its own ports. */
+/**
+ * Every role as its own process, each on a port it picked itself (0) and logged: a port chosen
+ * here and freed before the child binds it could be taken meanwhile by another test's process,
+ * whose /readyz would then answer for this one.
+ */
 async function startAll(env: Record<string, string>): Promise<Running[]> {
   return Promise.all(
     ROLES.map(async (role) => {
-      const port = String(await freePort());
-      const ports: Record<string, string> = role === "ingest" ? { INGEST_PORT: port } : { HEALTH_PORT: port };
-      if (role === "admin") ports.ADMIN_PORT = String(await freePort());
+      const ports: Record<string, string> = role === "ingest" ? { INGEST_PORT: "0" } : { HEALTH_PORT: "0" };
+      if (role === "admin") ports.ADMIN_PORT = "0";
       const proc = run(entry(`../../${role}/src/main.ts`), { ...env, ...ports });
+      const port = await loggedPort(proc, role === "ingest" ? "ingest listening" : "health listening");
       return { role, proc, base: `http://127.0.0.1:${port}` };
     }),
   );
 }
 
-async function allReady(procs: Running[]): Promise<void> {
+/** The port in the log line holding `msg`. */
+async function loggedPort(proc: Proc, msg: string): Promise<number> {
+  await proc.waitFor(`"${msg}"`);
+  const line = proc
+    .output()
+    .split("\n")
+    .find((l) => l.includes(`"${msg}"`));
+  const port = (JSON.parse(line ?? "{}") as { port?: unknown }).port;
+  if (typeof port !== "number" || port === 0) throw new Error(`no port in "${msg}":\n${proc.output()}`);
+  return port;
+}
+
+/** Until every one's /readyz answers `want`; one that exits meanwhile fails with its output. */
+async function allAnswer(procs: Running[], want: number, what: string): Promise<void> {
   await Promise.all(
-    procs.map((p) =>
-      until(async () => {
-        if (p.proc.child.exitCode !== null) throw new Error(`${p.role} exited:\n${p.proc.output()}`);
-        return (await status(`${p.base}/readyz`)) === 200;
-      }, `${p.role}'s /readyz`),
-    ),
+    procs.map(async (p) => {
+      let last: number | undefined;
+      try {
+        await until(async () => {
+          if (p.proc.child.exitCode !== null || p.proc.child.signalCode !== null) {
+            const how = p.proc.child.exitCode ?? p.proc.child.signalCode;
+            throw new Error(`${p.role} exited (${how}):\n${p.proc.output()}`);
+          }
+          last = await status(`${p.base}/readyz`);
+          return last === want;
+        }, `${p.role} ${what}`);
+      } catch (err) {
+        if (!(err instanceof Error) || err.message.includes("exited")) throw err;
+        throw new Error(`${err.message} (last answer ${last ?? "none"}):\n${p.proc.output()}`);
+      }
+    }),
   );
 }
+const allReady = (procs: Running[]) => allAnswer(procs, 200, "ready");
 
 /** SIGTERM to each at once; how long each took to exit, and its code. */
 async function terminate(procs: Running[]): Promise<Map<Role, { ms: number; code: number | null }>> {
@@ -175,9 +203,7 @@ describe("SIGTERM to every process type", () => {
       await allReady(running);
       await redis.stop();
       // Each has noticed: its readiness fails (its Redis ping does).
-      await Promise.all(
-        running.map((p) => until(async () => (await status(`${p.base}/readyz`)) === 503, `${p.role} unready`)),
-      );
+      await allAnswer(running, 503, "unready");
       const times = await terminate(running);
       record("Redis killed under them", times);
       for (const [role, t] of times) {
@@ -214,9 +240,7 @@ describe("SIGTERM to every process type", () => {
       const running = track(await startAll({ ...base(), DATABASE_URL: pg.url, REDIS_URL: TEST_REDIS_URL }));
       await allReady(running);
       await pg.kill();
-      await Promise.all(
-        running.map((p) => until(async () => (await status(`${p.base}/readyz`)) === 503, `${p.role} unready`)),
-      );
+      await allAnswer(running, 503, "unready");
       const times = await terminate(running);
       record("Postgres killed under them", times);
       for (const [role, t] of times) expect(t.ms, role).toBeLessThan(BOUND_MS);
