@@ -1,3 +1,4 @@
+import { getTableColumns, type InferSelectModel, type Table } from "drizzle-orm";
 import type { Db } from "./client.ts";
 
 /** Runs one fixed statement (`$1`… placeholders) and returns its rows. */
@@ -40,3 +41,17 @@ export function execOf(db: Db): Exec {
 /** A timestamp column read back as epoch milliseconds (see execOf), or null. */
 export const dateOf = (ms: number | string | null | undefined): Date | null =>
   ms === null || ms === undefined ? null : new Date(Number(ms));
+
+/**
+ * A table's row as drizzle's select returns it, from the row's `to_jsonb` read back as text (the
+ * one type both drivers return alike): each column is found by its SQL name and mapped by its own
+ * column type (timestamps to Dates, arrays, jsonb), so a hot statement can return whole rows.
+ */
+export function rowFromJson<T extends Table>(table: T, json: Record<string, unknown>): InferSelectModel<T> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = json[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as InferSelectModel<T>;
+}

@@ -59,7 +59,7 @@ export {
   resolveFailure,
   searchFailures,
 } from "./failures-repo.ts";
-export { dateOf, type Exec, execOf } from "./hot-sql.ts";
+export { dateOf, type Exec, execOf, rowFromJson } from "./hot-sql.ts";
 export {
   type EventRecord,
   findAppEvent,

@@ -120,6 +120,12 @@ export async function connectStatusOf(db: Db, customerId: string): Promise<Conne
     .from(schema.connectAccounts)
     .where(eq(schema.connectAccounts.customerId, customerId))
     .limit(1);
+  return connectStatusFrom(row);
+}
+
+export function connectStatusFrom(
+  row: typeof schema.connectAccounts.$inferSelect | undefined,
+): ConnectStatus | undefined {
   return row
     ? {
         accountId: row.accountId,

@@ -111,6 +111,13 @@ export {
   renderContext,
   type SupportContext,
 } from "./support-context.ts";
+export {
+  type Attached,
+  attachOnLocalDesk,
+  deliverInTurn,
+  type TicketAttached,
+  type TicketResult,
+} from "./support-hot.ts";
 export { openStaleOrderRecords, openSupportRecord, supportRecordsFor } from "./support-records.ts";
 export {
   customerForTicket,

@@ -1,5 +1,5 @@
 import { type Db, desc, eq, schema, sql } from "@switchyard/db";
-import { type ConnectStatus, connectStatusOf } from "./connect.ts";
+import { type ConnectStatus, connectStatusFrom } from "./connect.ts";
 
 export interface LastOrder {
   id: string;
@@ -18,6 +18,9 @@ export interface OrderContext {
   seller?: ConnectStatus;
 }
 
+type OrderRow = typeof schema.orders.$inferSelect;
+type AccountRow = typeof schema.connectAccounts.$inferSelect;
+
 export async function orderContextOf(db: Db, customerId: string): Promise<OrderContext> {
   const { orders } = schema;
   const [order] = await db
@@ -26,7 +29,17 @@ export async function orderContextOf(db: Db, customerId: string): Promise<OrderC
     .where(eq(orders.buyerCustomerId, customerId))
     .orderBy(desc(sql`coalesce(${orders.paidAt}, ${orders.createdAt})`), desc(orders.id))
     .limit(1);
-  const seller = await connectStatusOf(db, customerId);
+  const [account] = await db
+    .select()
+    .from(schema.connectAccounts)
+    .where(eq(schema.connectAccounts.customerId, customerId))
+    .limit(1);
+  return orderContextFrom(order, account);
+}
+
+/** The context of a customer's last order as a buyer and Connect account as a seller, either absent. */
+export function orderContextFrom(order: OrderRow | undefined, account: AccountRow | undefined): OrderContext {
+  const seller = connectStatusFrom(account);
   return {
     ...(order
       ? {

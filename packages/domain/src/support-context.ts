@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SupportAdapter } from "@switchyard/connectors";
 import { and, type Db, desc, eq, schema, sql } from "@switchyard/db";
 import { type Customer, findCustomer } from "./customers.ts";
-import { type OrderContext, orderContextOf, renderOrderContext } from "./order-context.ts";
+import { type OrderContext, orderContextFrom, orderContextOf, renderOrderContext } from "./order-context.ts";
 import { closeTicket, openTicketsOf, setFactsKey, trackTicket } from "./ticket-contexts.ts";
 import { addTimeline } from "./timeline.ts";
 
@@ -24,7 +24,22 @@ export interface SupportContext extends OrderContext {
   platform: string | null;
 }
 
-async function latestAppEvent(db: Db, type: string, userId: string) {
+/** An app event's data and when it was received: a login's device, a failed automation's step. */
+export interface AppEventFact {
+  data: Record<string, string>;
+  at: Date;
+}
+
+/** Everything a ticket's context is made of, as Switchyard's records hold it. */
+export interface ContextFacts {
+  customer: Customer | undefined;
+  login: AppEventFact | undefined;
+  failed: AppEventFact | undefined;
+  order: typeof schema.orders.$inferSelect | undefined;
+  account: typeof schema.connectAccounts.$inferSelect | undefined;
+}
+
+async function latestAppEvent(db: Db, type: string, userId: string): Promise<AppEventFact | undefined> {
   const { events } = schema;
   const [row] = await db
     .select({ payload: events.payload, receivedAt: events.receivedAt })
@@ -44,8 +59,15 @@ export async function buildContext(
   const userId = customer?.externalId ?? null;
   const login = userId ? await latestAppEvent(db, "app.user.logged_in", userId) : undefined;
   const failed = userId ? await latestAppEvent(db, "app.automation.failed", userId) : undefined;
+  const orders = customer ? await orderContextOf(db, customer.id) : {};
+  return { ...contextOf({ customer, login, failed, order: undefined, account: undefined }, fallbackEmail), ...orders };
+}
+
+/** The context those facts make; buildContext's, from facts read in one statement (support-hot.ts). */
+export function contextOf(facts: ContextFacts, fallbackEmail: string | null): SupportContext {
+  const { customer, login, failed } = facts;
   return {
-    userId,
+    userId: customer?.externalId ?? null,
     email: customer?.email ?? fallbackEmail,
     plan: customer?.plan ?? null,
     billingStatus: customer?.statusOverride ?? customer?.subscriptionStatus ?? (customer ? "none" : "unknown customer"),
@@ -63,7 +85,7 @@ export async function buildContext(
     lastFailedAutomation: failed?.data.step ? { step: failed.data.step, at: failed.at.toISOString() } : null,
     device: login?.data.device ?? null,
     platform: login?.data.platform ?? null,
-    ...(customer ? await orderContextOf(db, customer.id) : {}),
+    ...(customer ? orderContextFrom(facts.order, facts.account) : {}),
   };
 }
 
@@ -89,7 +111,7 @@ export function renderContext(ctx: SupportContext, now: Date): string {
 export const contextKey = (ctx: SupportContext) =>
   `context-${createHash("sha256").update(JSON.stringify(ctx)).digest("hex").slice(0, 32)}`;
 
-interface WriteOpts {
+export interface ContextWriteOpts {
   eventId: string;
   signal?: AbortSignal;
   now?: Date;
@@ -106,14 +128,14 @@ interface WriteOpts {
  * one that lands later finds the ticket tracked and corrects it. A few rounds at most, so a
  * customer changing all the time cannot keep one job busy.
  */
-async function writeCurrentContext(
+export async function writeCurrentContext(
   db: Db,
   desk: SupportAdapter,
   ticketRef: string,
   loadCustomer: () => Promise<Customer | undefined>,
   fallbackEmail: string | null,
   lastKey: string | null,
-  opts: WriteOpts,
+  opts: ContextWriteOpts,
 ) {
   const signal = opts.signal ? { signal: opts.signal } : {};
   let written: { noteId: string; created: boolean; context: SupportContext; key: string } | undefined;
@@ -158,7 +180,7 @@ export async function attachContext(
   desk: SupportAdapter,
   ticket: { externalId: string; requesterEmail: string | null; subject: string | null },
   customer: Customer | undefined,
-  opts: WriteOpts & { reloadCustomer?: () => Promise<Customer | undefined> },
+  opts: ContextWriteOpts & { reloadCustomer?: () => Promise<Customer | undefined> },
 ) {
   const signal = opts.signal ? { signal: opts.signal } : {};
   await desk.ensureTicket(
@@ -188,7 +210,7 @@ export async function refreshContexts(
   db: Db,
   desk: SupportAdapter,
   customerId: string,
-  opts: WriteOpts & { isOpen?: (ticketRef: string) => Promise<boolean> },
+  opts: ContextWriteOpts & { isOpen?: (ticketRef: string) => Promise<boolean> },
 ) {
   const updated: string[] = [];
   for (const ticket of await openTicketsOf(db, desk.name, customerId)) {
