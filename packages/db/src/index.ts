@@ -67,7 +67,14 @@ export {
   type JobStatus,
   jobStates,
 } from "./job-states-repo.ts";
-export { completeDelivery, completeOwnedDelivery, type Settled, settleEvent, startDelivery } from "./ledger.ts";
+export {
+  completeDelivery,
+  completeOwnedDelivery,
+  type Settled,
+  settleEvent,
+  settleEvents,
+  startDelivery,
+} from "./ledger.ts";
 export {
   COMPLETION_COLUMNS,
   type Completion,

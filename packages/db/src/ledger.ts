@@ -104,12 +104,22 @@ const SETTLEABLE = sql`('received', 'enqueued', 'failed')`;
  * `processed` gets it back, and not after a failure: that time includes an operator's.
  */
 export async function settleEvent(db: Db, eventId: string): Promise<Settled | undefined> {
+  return (await settleEvents(db, [eventId])).get(eventId);
+}
+
+/**
+ * settleEvent for several events in one statement (ids distinct, in any order): the events each
+ * call made `processed`, by id. Each check reads after its own completion or failure has
+ * committed, as settleEvent's does, so a batch of them is as correct as one by one.
+ */
+export async function settleEvents(db: Db, eventIds: readonly string[]): Promise<Map<string, Settled>> {
   // `done or parked` stops at `done`: a completion never reads the failures table.
+  const ids = [...eventIds].sort().join(",");
   const result = await db.execute(sql`
     with per_queue as (
       select e.id, e.status, q, ${queueCompleted} as done
       from ${events} e, unnest(e.queues) q
-      where e.id = ${eventId} and e.status in ${SETTLEABLE}),
+      where e.id = any(string_to_array(${ids}::text, ',')::uuid[]) and e.status in ${SETTLEABLE}),
     outcome as (
       select p.id, p.status as was, bool_and(p.done) as done,
         bool_and(p.done or ${routedJobParked(sql`p.id`, sql`p.q`)}) as settled
@@ -122,9 +132,14 @@ export async function settleEvent(db: Db, eventId: string): Promise<Settled | un
     from next n
     where e.id = n.id and e.status in ${SETTLEABLE}
       and (n.done or e.status <> 'failed' or e.reason is distinct from n.reason)
-    returning e.status, n.was, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
-  const [row] = rowsOf<{ status: string; was: string; source: string; received_ms: number | string }>(result);
-  return row?.status === "processed" && row.was !== "failed"
-    ? { source: row.source, receivedAt: new Date(Number(row.received_ms)) }
-    : undefined;
+    returning e.id::text as id, e.status, n.was, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
+  const settled = new Map<string, Settled>();
+  for (const row of rowsOf<{ id: string; status: string; was: string; source: string; received_ms: number | string }>(
+    result,
+  )) {
+    if (row.status === "processed" && row.was !== "failed") {
+      settled.set(row.id, { source: row.source, receivedAt: new Date(Number(row.received_ms)) });
+    }
+  }
+  return settled;
 }

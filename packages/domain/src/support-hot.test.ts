@@ -29,7 +29,7 @@ describe.each(["postgres", "pglite"] as const)("support-context's two statements
       type: "app.support.requested",
       queues: ["support-context", "ai-triage"],
     });
-  const ticketFor = (eventId: string, userId: string | undefined, email: string | null): TicketRef => ({
+  const ticketFor = (eventId: string, userId: string | null, email: string | null): TicketRef => ({
     externalId: `app-${eventId}`,
     requesterEmail: email,
     subject: "Invoice question",

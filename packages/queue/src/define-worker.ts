@@ -1,5 +1,5 @@
 import { type Logger, redact, secretValues } from "@switchyard/config";
-import { completeDelivery, resolveFailure, type Settled, settleEvent, startDelivery } from "@switchyard/db";
+import { completeOwnedDelivery, resolveFailure, type Settled, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
   JOB_CATALOG,
@@ -14,6 +14,7 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { ZodType } from "zod";
 import { ALREADY_DELIVERED, Delivered } from "./delivered.ts";
 import { routeFailure } from "./failure-routing.ts";
+import { batchedSettles } from "./settles.ts";
 import type { Handlers, JobContext, WorkerDefinition, WorkerDeps } from "./worker-types.ts";
 
 /** Typed one-liners per job name; validation, the ledger, deadlines and errors live in the runtime. */
@@ -36,6 +37,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
   const schemas = spec.jobs as Record<string, ZodType>;
   const secrets = secretValues(deps.config);
   const metrics = deps.metrics ?? processMetrics();
+  const settles = batchedSettles(deps.db);
   const settled = (event: Settled | undefined) => {
     if (event)
       metrics.eventLatency.observe({ source: event.source }, (Date.now() - event.receivedAt.getTime()) / 1_000);
@@ -69,7 +71,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     const skip = async () => {
       // The effect happened; make sure the event says so too, and close a failure parked for a
       // run that did the work but could not finish.
-      settled(await settleEvent(deps.db, eventId));
+      settled(await settles.settle(eventId));
       await resolveFailure(deps.db, def.queue, String(job.id));
       if (logJobs) log().info("already delivered; skipping");
       return SKIPPED;
@@ -109,14 +111,14 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
         if (!(outcome instanceof Delivered)) throw new Error(`${consumer} owns its ledger but returned no delivered()`);
         settled(outcome.completion.settled);
         // Another queue shares the event: its settle check runs now that the completion has committed.
-        if (outcome.completion.settleAfter) settled(await settleEvent(deps.db, eventId));
+        if (outcome.completion.settleAfter) settled(await settles.settle(eventId));
         if (logJobs) log().info("job completed", { attempt: outcome.attempt });
         return outcome.result;
       }
       // A re-driven job that now succeeds closes its failure in the same statement.
-      settled(
-        await completeDelivery(deps.db, consumer, eventId, outcome ?? null, { queue: def.queue, id: delivery.jobId }),
-      );
+      const completion = await completeOwnedDelivery(deps.db, delivery, outcome ?? null);
+      settled(completion.settled);
+      if (completion.settleAfter) settled(await settles.settle(eventId));
       if (logJobs) log().info("job completed", { attempt });
       return outcome;
     } finally {

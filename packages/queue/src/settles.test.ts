@@ -1,0 +1,60 @@
+import { type DbHandle, recordEvent, rowsOf, sql } from "@switchyard/db";
+import { type MigratedDatabase, migratedTestDatabase } from "@switchyard/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchedSettles } from "./settles.ts";
+
+describe("batched settles", () => {
+  let migrated: MigratedDatabase;
+  let handle: DbHandle;
+  beforeAll(async () => {
+    migrated = await migratedTestDatabase("settles");
+    handle = migrated.handle;
+  });
+  afterAll(() => migrated.close());
+
+  /** An event routed to two queues whose deliveries both completed: settling makes it processed. */
+  async function doneEvent(key: string, completed = ["support-context", "ai-triage"]) {
+    const { event } = await recordEvent(handle.db, {
+      source: "app",
+      sourceEventId: key,
+      type: "app.support.requested",
+      payload: {},
+      payloadHash: "h",
+      status: "received",
+      queues: ["support-context", "ai-triage"],
+      receivedAt: new Date(Date.now() - 1_000),
+    });
+    for (const queue of completed) {
+      await handle.db.execute(sql`insert into deliveries (consumer, event_id, status, completed_at)
+        values (${`${queue}/app.support.requested`}, ${event.id}, 'completed', now())`);
+    }
+    return event.id;
+  }
+  const statusOf = async (id: string) =>
+    rowsOf<{ status: string }>(await handle.db.execute(sql`select status from events where id = ${id}`))[0]?.status;
+
+  it("settles the events asked for at once, each reported to one caller, and leaves an unfinished one", async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => doneEvent(`batch-${i}`)));
+    const half = await doneEvent("half", ["support-context"]);
+    const settles = batchedSettles(handle.db);
+    const first = ids[0] as string;
+    const answers = await Promise.all([...ids, first, half].map((id) => settles.settle(id)));
+    expect(answers.slice(0, 20).every((a) => a?.source === "app")).toBe(true);
+    // The same event twice in one batch: settled once.
+    expect(answers[20]).toBeUndefined();
+    expect(answers[21]).toBeUndefined();
+    expect(await Promise.all(ids.map(statusOf))).toEqual(ids.map(() => "processed"));
+    expect(await statusOf(half)).toBe("received");
+    // Settled already: nothing to report again.
+    expect(await settles.settle(first)).toBeUndefined();
+  });
+
+  it("a batch that fails is tried one by one: only the bad settle fails", async () => {
+    const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => doneEvent(`fallback-${i}`)));
+    const settles = batchedSettles(handle.db);
+    const results = await Promise.allSettled([...ids, "not-a-uuid"].map((id) => settles.settle(id)));
+    expect(results.slice(0, 5).map((r) => r.status)).toEqual(ids.map(() => "fulfilled"));
+    expect(results[5]?.status).toBe("rejected");
+    expect(await Promise.all(ids.map(statusOf))).toEqual(ids.map(() => "processed"));
+  });
+});
