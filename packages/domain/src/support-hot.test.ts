@@ -166,7 +166,9 @@ describe.each(["postgres", "pglite"] as const)("support-context's two statements
       "Plan: pro · Billing: canceled (entitled)",
     ]);
     expect(notes[1]?.body).toContain("context (updated) —");
-    const current = contextKey(await buildContext(handle.db, await findCustomer(handle.db, { id: customer.id }), email));
+    const current = contextKey(
+      await buildContext(handle.db, await findCustomer(handle.db, { id: customer.id }), email),
+    );
     const [tracked] = await rows<{ facts_key: string }>(
       sql`select facts_key from ticket_contexts where ticket_ref = ${ticket.externalId}`,
     );
