@@ -102,6 +102,9 @@ async function snapshot(sys: System, hubspot: FakeHubspot) {
   const contacts = Object.fromEntries(
     [...hubspot.contacts.entries()].map(([email, c]) => {
       const { switchyard_customer_id: _id, ...properties } = c.properties;
+      // A seller's contact is written again only when its properties changed, which depends on
+      // the order its events ran in: its content is compared, not how many writes it took.
+      if (SELLERS.some((s) => s.email === email)) return [email, { properties }];
       return [email, { properties, writes: c.writes }];
     }),
   );
