@@ -115,12 +115,17 @@ export async function applyPayoutFailed(db: Db, eventId: string, e: PayoutEvent)
 
 /** The seller's Connect account(s), for the ticket context and the CRM. */
 export async function connectStatusOf(db: Db, customerId: string): Promise<ConnectStatus | undefined> {
+  return connectStatusFrom(await connectAccountOf(db, customerId));
+}
+
+/** The seller's Connect account row, if it has one. */
+export async function connectAccountOf(db: Db, customerId: string) {
   const [row] = await db
     .select()
     .from(schema.connectAccounts)
     .where(eq(schema.connectAccounts.customerId, customerId))
     .limit(1);
-  return connectStatusFrom(row);
+  return row;
 }
 
 export function connectStatusFrom(

@@ -1,5 +1,5 @@
 import { type Db, desc, eq, schema, sql } from "@switchyard/db";
-import { type ConnectStatus, connectStatusFrom } from "./connect.ts";
+import { type ConnectStatus, connectAccountOf, connectStatusFrom } from "./connect.ts";
 
 export interface LastOrder {
   id: string;
@@ -22,6 +22,11 @@ type OrderRow = typeof schema.orders.$inferSelect;
 type AccountRow = typeof schema.connectAccounts.$inferSelect;
 
 export async function orderContextOf(db: Db, customerId: string): Promise<OrderContext> {
+  return orderContextFrom(await lastOrderOf(db, customerId), await connectAccountOf(db, customerId));
+}
+
+/** The customer's last order as a buyer (paid, else created, last), if any. */
+export async function lastOrderOf(db: Db, customerId: string): Promise<OrderRow | undefined> {
   const { orders } = schema;
   const [order] = await db
     .select()
@@ -29,12 +34,7 @@ export async function orderContextOf(db: Db, customerId: string): Promise<OrderC
     .where(eq(orders.buyerCustomerId, customerId))
     .orderBy(desc(sql`coalesce(${orders.paidAt}, ${orders.createdAt})`), desc(orders.id))
     .limit(1);
-  const [account] = await db
-    .select()
-    .from(schema.connectAccounts)
-    .where(eq(schema.connectAccounts.customerId, customerId))
-    .limit(1);
-  return orderContextFrom(order, account);
+  return order;
 }
 
 /** The context of a customer's last order as a buyer and Connect account as a seller, either absent. */

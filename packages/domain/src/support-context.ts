@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { SupportAdapter } from "@switchyard/connectors";
 import { and, type Db, desc, eq, schema, sql } from "@switchyard/db";
+import { connectAccountOf } from "./connect.ts";
 import { type Customer, findCustomer } from "./customers.ts";
-import { type OrderContext, orderContextFrom, orderContextOf, renderOrderContext } from "./order-context.ts";
+import { lastOrderOf, type OrderContext, orderContextFrom, renderOrderContext } from "./order-context.ts";
 import { closeTicket, openTicketsOf, setFactsKey, trackTicket } from "./ticket-contexts.ts";
 import { addTimeline } from "./timeline.ts";
 
@@ -59,8 +60,9 @@ export async function buildContext(
   const userId = customer?.externalId ?? null;
   const login = userId ? await latestAppEvent(db, "app.user.logged_in", userId) : undefined;
   const failed = userId ? await latestAppEvent(db, "app.automation.failed", userId) : undefined;
-  const orders = customer ? await orderContextOf(db, customer.id) : {};
-  return { ...contextOf({ customer, login, failed, order: undefined, account: undefined }, fallbackEmail), ...orders };
+  const order = customer ? await lastOrderOf(db, customer.id) : undefined;
+  const account = customer ? await connectAccountOf(db, customer.id) : undefined;
+  return contextOf({ customer, login, failed, order, account }, fallbackEmail);
 }
 
 /** The context those facts make; buildContext's, from facts read in one statement (support-hot.ts). */

@@ -19,7 +19,7 @@ import {
   schema,
   startDelivery,
 } from "@switchyard/db";
-import { type Customer, findCustomer, normalizeEmail } from "./customers.ts";
+import { normalizeEmail } from "./customers.ts";
 import {
   type ContextFacts,
   type ContextWriteOpts,
@@ -29,7 +29,7 @@ import {
   type SupportContext,
   writeCurrentContext,
 } from "./support-context.ts";
-import type { TicketRef } from "./tickets.ts";
+import { customerForTicket, type TicketRef } from "./tickets.ts";
 
 /**
  * customerForTicket's customer (by app user id, else by email: `$u`, `$m`) and the rest of
@@ -217,9 +217,7 @@ export async function writeTicketNote(
     const result = { ticket: ticket.externalId, noteId: row.note_id, created: row.created, customerId };
     return { result, completion: completionOf(row) };
   }
-  const reload = async (): Promise<Customer | undefined> =>
-    (userId ? await findCustomer(db, { externalId: userId }) : undefined) ??
-    (email ? await findCustomer(db, { email }) : undefined);
+  const reload = () => customerForTicket(db, ticket);
   const lastKey = row?.note_id ? key : null;
   const written = await writeCurrentContext(db, desk, ticket.externalId, reload, ticket.requesterEmail, lastKey, opts);
   const noteId = written?.noteId ?? row?.note_id;
