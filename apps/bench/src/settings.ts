@@ -65,9 +65,9 @@ const FULL: Omit<BenchSettings, "out"> = {
   // Each role's flags as the image sets them (infra/Dockerfile's runtime and worker stages); the
   // baseline keeps V8's defaults, and the bare durable worker runs with the workers' flags.
   nodeFlags: {
-    ingest: ["--max-semi-space-size=4"],
+    ingest: ["--max-semi-space-size=4", "--max-old-space-size=256"],
     baseline: [],
-    worker: ["--max-semi-space-size=4", "--optimize-for-size"],
+    worker: ["--max-semi-space-size=4", "--max-old-space-size=256", "--optimize-for-size"],
   },
 };
 

@@ -42,7 +42,7 @@ describe("the node flags of every role", () => {
   const workerFlags = flagsOf(compose.services["crm-sync"]?.command ?? []);
 
   it("are the image's NODE_OPTIONS for every role, which compose and the manifests leave as they are", () => {
-    expect(runtime).toContain("--max-semi-space-size=4");
+    expect(runtime).toEqual(["--max-semi-space-size=4", "--max-old-space-size=256"]);
     for (const stage of ["ingest", "admin", "worker", "migrate"]) expect(stages.get(stage), stage).toEqual(runtime);
     expect(JSON.stringify(compose.services)).not.toMatch(/NODE_OPTIONS/);
     for (const role of ["ingest", "admin", ...WORK_QUEUES])
