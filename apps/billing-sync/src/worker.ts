@@ -1,3 +1,4 @@
+import type { Config } from "@switchyard/config";
 import { type BillingSource, rolloutBilling, rolloutFromConfig, stripeBilling } from "@switchyard/connectors";
 import {
   applyBillingFacts,
@@ -33,6 +34,14 @@ const OWNED = [
   "stripe.invoice.payment_failed",
   "stripe.invoice.payment_action_required",
 ] as const;
+
+/**
+ * A subscription checkout owns its ledger unless a Stripe key is set: then the customer is tagged
+ * in Stripe too, a write that must happen before the delivery completes, which the runtime does.
+ * A one-off payment's checkout is an order's (orders.ts).
+ */
+const checkoutOwned = (e: CheckoutSessionCompleted, config: Config) =>
+  e.data.object.mode !== "payment" && !config.STRIPE_SECRET_KEY;
 
 /** Stripe events -> the customer's canonical billing state; lifecycle or plan changes go on to the CRM. */
 export const billingSync = defineWorker(
@@ -84,13 +93,14 @@ export const billingSync = defineWorker(
     };
 
     /**
-     * A subscription change or an invoice, its delivery started by the customer's read and
-     * completed by the write (deliverBillingFacts), which records the follow-ups owed. They are
+     * A subscription change, an invoice or a subscription checkout (checkoutOwned), its delivery
+     * started by the customer's read and completed by the write (deliverBillingFacts, which also
+     * creates a customer none of whose keys it finds), which records the follow-ups owed. They are
      * sent after that commit, so a job that finds its delivery completed sends them again (each is
      * deduplicated by its job id and by its own delivery): the run before may have crashed between.
      * Stripe's current objects are read only once the delivery has started.
      */
-    const deliver = async (e: SubscriptionEvent | InvoiceEvent, fromEvent: () => BillingFacts, ctx: JobContext) => {
+    const deliver = async (e: StripePayload, fromEvent: () => BillingFacts, ctx: JobContext) => {
       const done = await deliverBillingFacts(db, ctx.delivery, ctx.envelope.type, fromEvent(), {
         ...(stripe ? { facts: () => factsFromStripe(stripe, e) } : {}),
         waitForLink: (attempt) => attempt === 1 && ctx.retriesLeft > 0,
@@ -109,8 +119,10 @@ export const billingSync = defineWorker(
     const subscription = (e: SubscriptionEvent, ctx: JobContext) => deliver(e, () => subscriptionFacts(e), ctx);
     const invoice = (e: InvoiceEvent, ctx: JobContext) => deliver(e, () => invoiceFacts(e), ctx);
     return {
-      "stripe.checkout.session.completed": (e, ctx) =>
-        e.data.object.mode === "payment" ? checkout(e, ctx) : apply(e, () => checkoutFacts(e), ctx),
+      "stripe.checkout.session.completed": (e, ctx) => {
+        if (checkoutOwned(e, config)) return deliver(e, () => checkoutFacts(e), ctx);
+        return e.data.object.mode === "payment" ? checkout(e, ctx) : apply(e, () => checkoutFacts(e), ctx);
+      },
       "stripe.customer.subscription.created": subscription,
       "stripe.customer.subscription.updated": subscription,
       "stripe.customer.subscription.deleted": subscription,
@@ -127,5 +139,5 @@ export const billingSync = defineWorker(
       ...orders,
     };
   },
-  { ownsLedger: OWNED },
+  { ownsLedger: OWNED, ownsLedgerWhen: { "stripe.checkout.session.completed": checkoutOwned } },
 );

@@ -191,7 +191,7 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
       expect(reads).toBe(1);
     });
 
-    it("a customer to create goes through the lock and is completed after it; one shared with another queue is settled by the runtime", async () => {
+    it("a customer to create is inserted by the write, which completes the delivery; one shared with another queue is settled by the runtime", async () => {
       const cus = `cus_owned_new_${driver}`;
       const { ref } = await stripeEvent("sub_owned_new", "stripe.customer.subscription.updated", [
         "billing-sync",
@@ -212,6 +212,39 @@ describe.each(["postgres", "pglite"] as const)("billing changes without the lock
       expect(await deliveryOf(ref)).toMatchObject({ status: "completed", result: done.recorded });
       expect(await eventStatus(ref)).toBe("received");
       expect((await stateOf(cus))[0]).toMatchObject({ plan: "pro", subscription_status: "active" });
+    });
+
+    it("a new customer's checkout and subscription changes at the same moment make one customer, in the state of any one-by-one order", async () => {
+      const cus = `cus_owned_race_${driver}`;
+      const [user, email] = [`u-race-${driver}`, `race-${driver}@x.io`];
+      const checkout = CheckoutSessionCompleted.parse(
+        checkoutCompleted({ customer: cus, userId: user, email, created: T }),
+      );
+      const change = (status: string, plan: string, at: number) =>
+        subscriptionFacts(SubscriptionEvent.parse(subscriptionUpdated({ customer: cus, status, plan, created: at })));
+      const jobs = [
+        { type: "stripe.checkout.session.completed", facts: checkoutFacts(checkout) },
+        { type: "stripe.customer.subscription.updated", facts: change("active", "pro", T + 10) },
+        { type: "stripe.customer.subscription.updated", facts: change("past_due", "team", T + 20) },
+      ];
+      const refs = await Promise.all(jobs.map((j, i) => stripeEvent(`race_${i}`, j.type)));
+      const done = await Promise.all(
+        jobs.map((j, i) =>
+          deliverBillingFacts(handle.db, (refs[i] as { ref: DeliveryRef }).ref, j.type, j.facts, {
+            waitForLink: never,
+            record,
+          }),
+        ),
+      );
+      const rows = await rowsOf<{ id: string; external_id: string; email: string }>(
+        await handle.db.execute(sql`select id::text, external_id, email from customers
+          where stripe_customer_id = ${cus} or external_id = ${user} or email = ${email}`),
+      );
+      expect(rows).toEqual([{ id: expect.any(String), external_id: user, email }]);
+      // Each job's outcome names the row that exists, not the one a losing insert planned.
+      for (const d of done) expect(d.attempt === undefined ? undefined : d.outcome.customerId).toBe(rows[0]?.id);
+      expect((await stateOf(cus))[0]).toMatchObject({ plan: "team", subscription_status: "past_due" });
+      for (const { ref } of refs) expect(await deliveryOf(ref)).toMatchObject({ status: "completed" });
     });
 
     it("an invoice whose customer is not linked waits on its first run, started; the next run applies it", async () => {

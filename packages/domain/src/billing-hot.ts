@@ -1,7 +1,10 @@
 // applyBillingFacts in two statements: read the customer's rows, merge in JavaScript, write back
-// only if the row is still the version read (optimistic, on xmin). The locking transaction it
-// replaces took five round trips; it stays for what this path leaves to it (see applyWithoutLock).
+// only if the row is still the version read (optimistic, on xmin), or insert the customer none of
+// them is, only if none of its keys has been taken meanwhile. The locking transaction it replaces
+// took five round trips; it stays for what this path leaves to it (see applyWithoutLock).
 // A job that owns its ledger starts its delivery in the read and completes it in the write.
+
+import { randomUUID } from "node:crypto";
 import {
   COMPLETION_COLUMNS,
   type Completion,
@@ -46,13 +49,20 @@ const START_READ = `with ${START_CTE}
     ${COLUMNS}
   from (select 1) one left join customers c on exists (select 1 from d) and ${MATCHES(3)}`;
 
+const TIMELINE_CTE = `t as (
+    insert into customer_timeline (customer_id, at, kind, summary, event_id, details, dedupe_key)
+    select u.id, coalesce((x->>'at')::timestamptz, now()), x->>'kind', x->>'summary', (x->>'eventId')::uuid,
+      nullif(x->'details', 'null'::jsonb), x->>'dedupeKey'
+    from u, jsonb_array_elements($22::text::jsonb) x
+    on conflict (dedupe_key) do nothing)`;
+
 /**
  * The merged state and its timeline lines, written only when the row is the version read: a
  * concurrent change (another Stripe event of the customer's, an operator's override) moves xmin, so
  * the update matches nothing (Postgres re-checks the condition against the newer row), nothing is
  * written, and the caller merges again under the lock.
  */
-const WRITE_CTES = `u as (
+const UPDATE_CTES = `u as (
     update customers c set external_id = $3::text, email = $4::text, name = $5::text, stripe_customer_id = $6::text,
       stripe_subscription_id = $7::text, plan = $8::text, subscription_status = $9::text,
       status_version_at = $10::text::timestamptz, status_rank = $11::text::int, plan_version_at = $12::text::timestamptz,
@@ -62,18 +72,36 @@ const WRITE_CTES = `u as (
       last_refund_at = $21::text::timestamptz, updated_at = now()
     where c.id = $1::text::uuid and c.xmin::text = $2::text
     returning c.id),
-  t as (
-    insert into customer_timeline (customer_id, at, kind, summary, event_id, details, dedupe_key)
-    select u.id, coalesce((x->>'at')::timestamptz, now()), x->>'kind', x->>'summary', (x->>'eventId')::uuid,
-      nullif(x->'details', 'null'::jsonb), x->>'dedupeKey'
-    from u, jsonb_array_elements($22::text::jsonb) x
-    on conflict (dedupe_key) do nothing)`;
-const WRITE = `with ${WRITE_CTES} select count(*)::int as written from u`;
+  ${TIMELINE_CTE}`;
+
+/**
+ * A customer none of whose keys the read found, created with its merged state under the id the
+ * plan gave it ($2, the version, is null). Any unique key taken meanwhile (a concurrent event of
+ * the same customer created it) makes the insert write nothing, and the caller goes through the
+ * lock, which finds that row.
+ */
+const INSERT_CTES = `u as (
+    insert into customers (id, external_id, email, name, stripe_customer_id, stripe_subscription_id, plan,
+      subscription_status, status_version_at, status_rank, plan_version_at, entitled, current_period_end,
+      last_payment_id, last_payment_transaction_id, last_payment_amount, last_payment_currency, last_payment_at,
+      last_payment_failed_at, last_refund_at)
+    select $1::text::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,
+      $10::text::timestamptz, $11::text::int, $12::text::timestamptz, $13::text::boolean, $14::text::timestamptz,
+      $15::text, $16::text, $17::text::int, $18::text, $19::text::timestamptz, $20::text::timestamptz,
+      $21::text::timestamptz
+    where $2::text is null
+    on conflict do nothing
+    returning id),
+  ${TIMELINE_CTE}`;
+
+const writeOf = (ctes: string) => `with ${ctes} select count(*)::int as written from u`;
+const WRITE = { update: writeOf(UPDATE_CTES), insert: writeOf(INSERT_CTES) };
 
 /** The write and, only if it matched, the delivery's completion with $27 (the outcome, jsonb). */
-const WRITE_COMPLETE = `with ${WRITE_CTES},
+const writeCompleteOf = (ctes: string) => `with ${ctes},
   ${completionCtes(23, "$27::text::jsonb", "exists (select 1 from u)")}
   select (select count(*) from u)::int as written, ${COMPLETION_COLUMNS}`;
+const WRITE_COMPLETE = { update: writeCompleteOf(UPDATE_CTES), insert: writeCompleteOf(INSERT_CTES) };
 
 type Row = Record<string, string | number | boolean | null>;
 
@@ -116,17 +144,51 @@ const versioned = (rows: Row[]): Versioned =>
   rows.filter((r) => r.id !== null).map((r) => [String(r.version), customerOf(r)] as const);
 
 /**
- * The customer the keys name among `rows` and what the change makes of it; undefined when none
- * matches (a customer to create, for the lock).
+ * The customer the keys name among `rows` and what the change makes of it. When none matches, a
+ * customer to create: under a new id, with the keys, as lockCustomer would insert it (no version).
  */
 export function plan(rows: Versioned, keys: BillingFacts["keys"], change: (before: Customer) => BillingChange) {
   const customers = rows.map(([, c]) => c);
   const known = { ...keys, email: normalizeEmail(keys.email) };
   const match = pickMatch(customers, known);
-  if (!match) return undefined;
-  const version = rows.find(([, c]) => c === match)?.[0];
+  if (!match) return { version: null, ...change(newCustomer(known)) };
+  const version = rows.find(([, c]) => c === match)?.[0] ?? null;
   return { version, ...change({ ...match, ...keyPatch(match, known, customers) }) };
 }
+
+export type Planned = ReturnType<typeof plan>;
+
+/** A customer row as the table's defaults make it, known by the keys. */
+function newCustomer(keys: BillingFacts["keys"]): Customer {
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    externalId: keys.externalId ?? null,
+    email: keys.email ?? null,
+    name: null,
+    stripeCustomerId: keys.stripeCustomerId ?? null,
+    stripeSubscriptionId: null,
+    plan: null,
+    subscriptionStatus: null,
+    statusVersionAt: null,
+    statusRank: 0,
+    planVersionAt: null,
+    entitled: false,
+    currentPeriodEnd: null,
+    lastPaymentId: null,
+    lastPaymentTransactionId: null,
+    lastPaymentAmount: null,
+    lastPaymentCurrency: null,
+    lastPaymentAt: null,
+    lastPaymentFailedAt: null,
+    lastRefundAt: null,
+    statusOverride: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+const shape = (planned: Planned) => (planned.version === null ? "insert" : "update");
 
 /** Throws, when asked to wait, while the keys name only a Stripe customer none of `customers` is. */
 export function waitForItsLink(customers: readonly Customer[], keys: BillingFacts["keys"], waitForLink: boolean) {
@@ -143,7 +205,7 @@ export function waitForItsLink(customers: readonly Customer[], keys: BillingFact
 }
 
 /** WRITE's parameters, $1 to $22. */
-function writeParams({ version, merged, lines }: NonNullable<ReturnType<typeof plan>>): unknown[] {
+function writeParams({ version, merged, lines }: Planned): unknown[] {
   return [
     merged.id,
     version,
@@ -175,9 +237,9 @@ const poolExec = (db: Db): Exec | undefined =>
   (db as unknown as { $client?: unknown }).$client ? execOf(db) : undefined;
 
 /**
- * The change applied in two statements, when the customer exists and nobody changes its row in
- * between; `undefined` otherwise (nothing written): a customer to create, a transaction's db, or a
- * row changed meanwhile go through the lock.
+ * The change applied in two statements, when nobody changes the customer's row in between (or,
+ * for a customer to create, takes one of its keys); `undefined` otherwise (nothing written): a
+ * transaction's db, or a row changed or created meanwhile go through the lock.
  */
 export async function applyWithoutLock(
   db: Db,
@@ -194,8 +256,7 @@ export async function applyWithoutLock(
     opts.waitForLink ?? false,
   );
   const planned = plan(rows, keys, change);
-  if (!planned) return undefined;
-  const [row] = await exec<{ written: number }>(WRITE, writeParams(planned));
+  const [row] = await exec<{ written: number }>(WRITE[shape(planned)], writeParams(planned));
   return row && row.written > 0 ? planned.outcome : undefined;
 }
 
@@ -236,10 +297,10 @@ export async function startBillingDelivery(db: Db, ref: DeliveryRef, keys: Billi
 export async function writeCompleting(
   db: Db,
   ref: DeliveryRef,
-  planned: NonNullable<ReturnType<typeof plan>>,
+  planned: Planned,
   result: unknown,
 ): Promise<Completion | undefined> {
-  const [row] = await execOf(db)<CompletionRow & { written: number }>(WRITE_COMPLETE, [
+  const [row] = await execOf(db)<CompletionRow & { written: number }>(WRITE_COMPLETE[shape(planned)], [
     ...writeParams(planned),
     ...completionParams(ref),
     JSON.stringify(result),

@@ -60,8 +60,8 @@ export async function applyBillingFacts(
   opts: { waitForLink?: boolean } = {},
 ): Promise<BillingOutcome> {
   const { keys, change } = changeOf(eventId, type, input);
-  // Two statements, the usual way (billing-hot.ts); a customer to create, or one changed meanwhile,
-  // takes the locking transaction below.
+  // Two statements, the usual way (billing-hot.ts); a customer changed or created meanwhile takes
+  // the locking transaction below.
   const applied = await applyWithoutLock(db, keys, change, opts);
   if (applied) return applied;
   return applyUnderLock(db, keys, change);
@@ -77,8 +77,9 @@ export type BillingDelivery<R extends object> =
 
 /**
  * applyBillingFacts for a job that owns its ledger (ref): the delivery's start is the customer's
- * read and its completion the write, so the usual change is two statements, two commits; the
- * lock's path completes by a statement of its own after its transaction has committed. The read
+ * read and its completion the write (an update, or the insert of a customer none of whose keys the
+ * read found), so the usual change is two statements, two commits; the lock's path completes by a
+ * statement of its own after its transaction has committed. The read
  * goes by the event's own keys; `facts` (Stripe's current objects) are fetched only once the
  * delivery has started, and keys they add send the change through the lock.
  */

@@ -1,11 +1,12 @@
 import { createLogger, parseConfig } from "@switchyard/config";
-import { eq, recordEvent, schema } from "@switchyard/db";
+import { completeOwnedDelivery, eq, recordEvent, schema, startDelivery } from "@switchyard/db";
 import { jobIdFor, PermanentError, RetryableError } from "@switchyard/events";
 import { TEST_REDIS_URL } from "@switchyard/testkit";
 import { type Job, QueueEvents, UnrecoverableError } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAlerter } from "./alerts.ts";
 import { createProcessor, defineWorker } from "./define-worker.ts";
+import { ALREADY_DELIVERED, delivered } from "./delivered.ts";
 import { failingNow, startFailureWatch } from "./failure-watch.ts";
 import { createRedis } from "./redis.ts";
 import { type QueueFixture, queueFixture } from "./testing/fixture.ts";
@@ -107,6 +108,55 @@ describe("defineWorker runtime", () => {
     expect(delivery).toMatchObject({ consumer: "crm-sync/app.user.signed_up", status: "completed", attempts: 2 });
     const [row] = await fx.handle.db.select().from(schema.events).where(eq(schema.events.id, event.id));
     expect(row?.status).toBe("processed");
+  });
+
+  it("leaves the ledger to the handler exactly for the payloads ownsLedgerWhen names", async () => {
+    const seen: { email: string; attempt: number }[] = [];
+    const none = async () => ({});
+    const def = defineWorker(
+      "crm-sync",
+      ({ db }) => ({
+        "app.user.signed_up": async (p, ctx) => {
+          seen.push({ email: p.data.email, attempt: ctx.attempt });
+          if (ctx.attempt > 0) return { by: "runtime" };
+          const attempt = await startDelivery(db, ctx.delivery.consumer, ctx.eventId);
+          if (attempt === undefined) return ALREADY_DELIVERED;
+          return delivered(
+            { by: "handler" },
+            await completeOwnedDelivery(db, ctx.delivery, { by: "handler" }),
+            attempt,
+          );
+        },
+        "switchyard.customer.changed": none,
+        "switchyard.order.changed": none,
+        "hubspot.contact.creation": none,
+        "hubspot.contact.propertyChange": none,
+      }),
+      {
+        ownsLedgerWhen: {
+          "app.user.signed_up": (p, c) => p.data.email.startsWith("own") && c.QUEUE_PREFIX === fx.prefix,
+        },
+      },
+    );
+    const run = createProcessor(def, deps());
+    const owned = await recorded();
+    const runtime = await recorded();
+    const payload = (email: string) => ({ type: "user.signed_up", data: { userId: "u", email } });
+    const ownedJob = fakeJob("app.user.signed_up", envelope(owned.id, payload("own@example.com")));
+    await expect(run(ownedJob)).resolves.toEqual({ by: "handler" });
+    await expect(run(ownedJob)).resolves.toEqual({ skipped: "already delivered" });
+    const runtimeJob = fakeJob("app.user.signed_up", envelope(runtime.id, payload("u@example.com")));
+    await expect(run(runtimeJob)).resolves.toEqual({ by: "runtime" });
+    await expect(run(runtimeJob)).resolves.toEqual({ skipped: "already delivered" });
+    expect(seen).toEqual([
+      { email: "own@example.com", attempt: 0 },
+      { email: "own@example.com", attempt: 0 },
+      { email: "u@example.com", attempt: 1 },
+    ]);
+    for (const event of [owned, runtime]) {
+      const [row] = await fx.handle.db.select().from(schema.events).where(eq(schema.events.id, event.id));
+      expect(row?.status).toBe("processed");
+    }
   });
 
   it("turns a PermanentError into an unrecoverable failure that keeps its reason", async () => {

@@ -1,4 +1,4 @@
-import { type Logger, redact, secretValues } from "@switchyard/config";
+import { type Config, type Logger, redact, secretValues } from "@switchyard/config";
 import { completeOwnedDelivery, resolveFailure, type Settled, startDelivery } from "@switchyard/db";
 import {
   EventEnvelope,
@@ -21,7 +21,7 @@ import type { Handlers, JobContext, WorkerDefinition, WorkerDeps } from "./worke
 export function defineWorker<Q extends WorkQueue>(
   queue: Q,
   create: (deps: WorkerDeps) => Handlers<Q>,
-  opts: { ownsLedger?: readonly JobName<Q>[] } = {},
+  opts: { ownsLedger?: readonly JobName<Q>[]; ownsLedgerWhen?: WorkerDefinition<Q>["ownsLedgerWhen"] } = {},
 ): WorkerDefinition<Q> {
   return { queue, create, ...opts };
 }
@@ -44,6 +44,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
   };
 
   const owned = new Set<string>(def.ownsLedger ?? []);
+  const ownedWhen = (def.ownsLedgerWhen ?? {}) as Record<string, (payload: unknown, config: Config) => boolean>;
   // Per job, the info lines only when asked for: at the default level a job logs what goes wrong.
   const logJobs = deps.config.LOG_JOBS || deps.config.LOG_LEVEL === "debug";
 
@@ -76,7 +77,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       if (logJobs) log().info("already delivered; skipping");
       return SKIPPED;
     };
-    const owns = owned.has(job.name);
+    const owns = owned.has(job.name) || (ownedWhen[job.name]?.(payload.data, deps.config) ?? false);
     const attempt = owns ? 0 : await startDelivery(deps.db, consumer, eventId);
     if (attempt === undefined) return skip();
     const controller = new AbortController();

@@ -61,4 +61,10 @@ export interface WorkerDefinition<Q extends WorkQueue = WorkQueue> {
    * (delivered.ts). The runtime runs startDelivery and completeDelivery around any other job.
    */
   ownsLedger?: readonly string[];
+  /**
+   * Job names whose handlers own their ledger for some payloads or configurations only: the
+   * predicate says, before the runtime would start the delivery, and the handler must take the
+   * owned path exactly when it holds.
+   */
+  ownsLedgerWhen?: { [N in JobName<Q>]?: (payload: JobPayload<Q, N>, config: Config) => boolean };
 }
