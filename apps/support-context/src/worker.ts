@@ -80,7 +80,7 @@ export const supportContext = defineWorker(
         // Live on the embedded desk with no model summary, the common case: two statements.
         const done =
           desk.name === "local" && !summarizer && mode === "live"
-            ? await attachOnLocalDesk(db, desk, ctx.delivery, ticket, { eventId: ctx.eventId })
+            ? await attachOnLocalDesk(db, desk, ctx.delivery, ticket, { eventId: ctx.eventId, carry: ctx.carry })
             : await deliverInTurn<object>(db, ctx.delivery, () =>
                 mode === "off" ? Promise.resolve({ skipped: "off" }) : attach(ticket, ctx),
               );

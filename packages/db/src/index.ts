@@ -113,6 +113,15 @@ export {
 export type { EventStatus, FailureStatus, TimelineKind } from "./schema.ts";
 export * as schema from "./schema.ts";
 export type { AccountRole } from "./schema-accounts.ts";
+export {
+  CARRIED_COLUMN,
+  type Carry,
+  NO_CARRY,
+  type SettledRow,
+  sendCarrying,
+  settleCtes,
+  settledOf,
+} from "./settle-sql.ts";
 export { recentShadowWrites, type ShadowTally, type ShadowWriteRow, shadowTallies } from "./shadow-repo.ts";
 export { openReviewCount, pageTimeline, type TimelineRow } from "./timeline-page-repo.ts";
 export { openFailuresAmong, type Unrelayed, unrelayedEvents } from "./watch-repo.ts";

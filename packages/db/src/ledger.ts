@@ -1,5 +1,4 @@
-import { jobIdFor } from "@switchyard/events";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type Db, rowsOf } from "./client.ts";
 import { execOf } from "./hot-sql.ts";
 import {
@@ -11,7 +10,14 @@ import {
   type DeliveryRef,
   type Settled,
 } from "./ledger-hot.ts";
-import { deliveries, events, failures } from "./schema.ts";
+import { deliveries } from "./schema.ts";
+import {
+  QUEUE_COMPLETED,
+  routedJobParked as routedJobParkedText,
+  type SettledRow,
+  settleCtes,
+  settledOf,
+} from "./settle-sql.ts";
 
 export type { Settled };
 
@@ -71,28 +77,11 @@ export async function completeOwnedDelivery(
 
 const COMPLETE = `with ${completionCtes(1, "$5::text::jsonb")} select ${COMPLETION_COLUMNS}`;
 
-/**
- * Queue `q` has completed event `e` (aliases of the statement it goes into): the worker records
- * its delivery under the consumer `<queue>/<type>`.
- */
-export const queueCompleted = sql`exists (select 1 from ${deliveries} d
-  where d.event_id = e.id and d.consumer = q || '/' || e.type and d.status = 'completed')`;
+/** QUEUE_COMPLETED (settle-sql.ts), for drizzle statements. */
+export const queueCompleted = sql.raw(QUEUE_COMPLETED);
 
-/**
- * Failures of the jobs routed for event `eventId` (their id is `jobIdFor(event id)`) that an
- * operator has not closed (open, retrying or discarded): those jobs are parked, neither pending
- * nor the relay's to add again. Only they count: a replay or a follow-up job of the same event has
- * an id of its own.
- */
-const routedJobFailures = (eventId: SQL) => sql`from ${failures} f
-  where f.job_id = ${jobIdFor("")} || ${eventId}::text and f.status in ('open', 'retrying', 'discarded')`;
-
-/** The job routed for event `eventId` to `queue` is parked (see routedJobFailures). */
-export const routedJobParked = (eventId: SQL, queue: SQL) =>
-  sql`exists (select 1 ${routedJobFailures(eventId)} and f.queue = ${queue})`;
-
-/** The statuses an event can still be settled from (re-checked by the update, should it race). */
-const SETTLEABLE = sql`('received', 'enqueued', 'failed')`;
+/** routedJobParked (settle-sql.ts) of two SQL expressions, for drizzle statements. */
+export const routedJobParked = (eventId: string, queue: string) => sql.raw(routedJobParkedText(eventId, queue));
 
 /**
  * An event is settled once nothing routed to it is still pending: `processed` when every queue
@@ -113,33 +102,8 @@ export async function settleEvent(db: Db, eventId: string): Promise<Settled | un
  * committed, as settleEvent's does, so a batch of them is as correct as one by one.
  */
 export async function settleEvents(db: Db, eventIds: readonly string[]): Promise<Map<string, Settled>> {
-  // `done or parked` stops at `done`: a completion never reads the failures table.
-  const ids = [...eventIds].sort().join(",");
-  const result = await db.execute(sql`
-    with per_queue as (
-      select e.id, e.status, q, ${queueCompleted} as done
-      from ${events} e, unnest(e.queues) q
-      where e.id = any(string_to_array(${ids}::text, ',')::uuid[]) and e.status in ${SETTLEABLE}),
-    outcome as (
-      select p.id, p.status as was, bool_and(p.done) as done,
-        bool_and(p.done or ${routedJobParked(sql`p.id`, sql`p.q`)}) as settled
-      from per_queue p group by p.id, p.status),
-    next as (
-      select o.id, o.was, o.done, case when o.done then null else (select f.reason
-          ${routedJobFailures(sql`o.id`)} and f.event_id = o.id order by f.updated_at desc limit 1) end as reason
-      from outcome o where o.settled)
-    update ${events} e set status = case when n.done then 'processed' else 'failed' end, reason = n.reason
-    from next n
-    where e.id = n.id and e.status in ${SETTLEABLE}
-      and (n.done or e.status <> 'failed' or e.reason is distinct from n.reason)
-    returning e.id::text as id, e.status, n.was, e.source, (extract(epoch from e.received_at) * 1000)::float8 as received_ms`);
-  const settled = new Map<string, Settled>();
-  for (const row of rowsOf<{ id: string; status: string; was: string; source: string; received_ms: number | string }>(
-    result,
-  )) {
-    if (row.status === "processed" && row.was !== "failed") {
-      settled.set(row.id, { source: row.source, receivedAt: new Date(Number(row.received_ms)) });
-    }
-  }
-  return settled;
+  const rows = await execOf(db)<SettledRow>(SETTLE, [[...eventIds].sort().join(",")]);
+  return settledOf(rows);
 }
+
+const SETTLE = `with ${settleCtes("$1")} select * from s_settled`;

@@ -79,7 +79,7 @@ export async function scanReceived(
 ): Promise<(RelayPosition & { queues: string[] })[]> {
   const queues = opts.pending
     ? sql`array(select q from unnest(e.queues) q
-        where not ${queueCompleted} and not ${routedJobParked(sql`e.id`, sql`q`)})`
+        where not ${queueCompleted} and not ${routedJobParked("e.id", "q")})`
     : sql`e.queues`;
   const result = await db.execute(sql`
     select e.id::text as id, ${micros(sql`e.recorded_at`)} as at, ${queues} as queues from ${events} e

@@ -4,6 +4,8 @@
 // they are unchanged. attachContext's effects, keys and rounds, which stay as the fallback.
 import type { SupportAdapter } from "@switchyard/connectors";
 import {
+  CARRIED_COLUMN,
+  type Carry,
   COMPLETION_COLUMNS,
   type Completion,
   type CompletionRow,
@@ -14,9 +16,12 @@ import {
   type Db,
   type DeliveryRef,
   execOf,
+  NO_CARRY,
   rowFromJson,
   START_CTE,
   schema,
+  sendCarrying,
+  settleCtes,
   startDelivery,
 } from "@switchyard/db";
 import { normalizeEmail } from "./customers.ts";
@@ -72,9 +77,10 @@ const START_TICKET = `with ${START_CTE},
     insert into ticket_contexts as t (desk, ticket_ref, customer_id)
     select 'local', $5::text, (select id from cust) where exists (select 1 from d)
     on conflict (desk, ticket_ref) do update
-      set customer_id = coalesce(excluded.customer_id, t.customer_id), updated_at = now())
+      set customer_id = coalesce(excluded.customer_id, t.customer_id), updated_at = now()),
+  ${settleCtes("$8")}
   select (select attempts from d) as attempts, (select f from facts)::text as facts,
-    md5((select f from facts)::text) as fingerprint`;
+    md5((select f from facts)::text) as fingerprint, ${CARRIED_COLUMN}`;
 
 /**
  * addInternalNote's insert (or the note already there under its key), setFactsKey, the
@@ -108,9 +114,10 @@ const WRITE_NOTE = `with tk as (select id from support_tickets where external_id
     `jsonb_build_object('ticket', $5::text, 'noteId', (select id from note),
       'created', coalesce((select created from note), false), 'customerId', $8::text)`,
     "(select yes from same) and exists (select 1 from note)",
-  )}
+  )},
+  ${settleCtes("$13")}
   select (select id from note) as note_id, coalesce((select created from note), false) as created,
-    (select yes from same) as same, ${COMPLETION_COLUMNS}`;
+    (select yes from same) as same, ${COMPLETION_COLUMNS}, ${CARRIED_COLUMN}`;
 
 interface FactsJson {
   customer: Record<string, unknown> | null;
@@ -160,17 +167,32 @@ export interface TicketStarted {
   fingerprint: string;
 }
 
+/** The runtime's settles for a statement to carry (JobContext.carry); none when absent. */
+export interface Carrying {
+  carry?: () => Carry;
+}
+
+const carryOf = (opts: Carrying) => opts.carry?.() ?? NO_CARRY;
+
 /** START_TICKET; undefined when the delivery has completed (nothing ran). */
-export async function startTicket(db: Db, ref: DeliveryRef, ticket: TicketRef): Promise<TicketStarted | undefined> {
-  const [row] = await execOf(db)<{ attempts: number | null; facts: string; fingerprint: string }>(START_TICKET, [
-    ref.consumer,
-    ref.eventId,
-    ticket.userId ?? null,
-    normalizeEmail(ticket.requesterEmail),
-    ticket.externalId,
-    ticket.requesterEmail,
-    ticket.subject,
-  ]);
+export async function startTicket(
+  db: Db,
+  ref: DeliveryRef,
+  ticket: TicketRef,
+  opts: Carrying = {},
+): Promise<TicketStarted | undefined> {
+  const [row] = await sendCarrying(carryOf(opts), (ids) =>
+    execOf(db)<{ attempts: number | null; facts: string; fingerprint: string; carried: string }>(START_TICKET, [
+      ref.consumer,
+      ref.eventId,
+      ticket.userId ?? null,
+      normalizeEmail(ticket.requesterEmail),
+      ticket.externalId,
+      ticket.requesterEmail,
+      ticket.subject,
+      ids,
+    ]),
+  );
   if (!row || row.attempts === null) return undefined;
   return { attempt: row.attempts, facts: factsOf(row.facts), fingerprint: row.fingerprint };
 }
@@ -186,7 +208,7 @@ export async function writeTicketNote(
   ref: DeliveryRef,
   ticket: TicketRef,
   started: TicketStarted,
-  opts: ContextWriteOpts,
+  opts: ContextWriteOpts & Carrying,
 ): Promise<{ result: TicketResult; completion: Completion }> {
   const userId = ticket.userId ?? null;
   const email = normalizeEmail(ticket.requesterEmail);
@@ -199,9 +221,9 @@ export async function writeTicketNote(
     plan: context.plan,
     lastTransaction: context.lastPayment?.transactionId,
   };
-  const [row] = await execOf(db)<CompletionRow & { note_id: string | null; created: boolean; same: boolean }>(
-    WRITE_NOTE,
-    [
+  type Written = CompletionRow & { note_id: string | null; created: boolean; same: boolean; carried: string };
+  const [row] = await sendCarrying(carryOf(opts), (ids) =>
+    execOf(db)<Written>(WRITE_NOTE, [
       ...completionParams(ref),
       ticket.externalId,
       key,
@@ -211,7 +233,8 @@ export async function writeTicketNote(
       userId,
       email,
       started.fingerprint,
-    ],
+      ids,
+    ]),
   );
   if (row?.note_id && row.completed > 0) {
     const result = { ticket: ticket.externalId, noteId: row.note_id, created: row.created, customerId };
@@ -232,9 +255,9 @@ export async function attachOnLocalDesk(
   desk: SupportAdapter,
   ref: DeliveryRef,
   ticket: TicketRef,
-  opts: ContextWriteOpts,
+  opts: ContextWriteOpts & Carrying,
 ): Promise<TicketAttached> {
-  const started = await startTicket(db, ref, ticket);
+  const started = await startTicket(db, ref, ticket, opts);
   if (!started) return { delivered: false };
   const written = await writeTicketNote(db, desk, ref, ticket, started, opts);
   return { delivered: true, attempt: started.attempt, ...written };

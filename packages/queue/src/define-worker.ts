@@ -91,6 +91,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
         return log();
       },
       signal: controller.signal,
+      carry: () => settles.carry(),
       idempotencyKey: (step) => `${eventId}-${step}`,
       emit: async (queue, name, body, step) => {
         const jobId = `${job.id}-${step}`.replace(/:/g, "-");

@@ -1,4 +1,13 @@
-import { type DbHandle, recordEvent, rowsOf, sql } from "@switchyard/db";
+import {
+  CARRIED_COLUMN,
+  type DbHandle,
+  execOf,
+  recordEvent,
+  rowsOf,
+  sendCarrying,
+  settleCtes,
+  sql,
+} from "@switchyard/db";
 import { type MigratedDatabase, migratedTestDatabase } from "@switchyard/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchedSettles } from "./settles.ts";
@@ -47,6 +56,42 @@ describe("batched settles", () => {
     expect(await statusOf(half)).toBe("received");
     // Settled already: nothing to report again.
     expect(await settles.settle(first)).toBeUndefined();
+  });
+
+  /** A statement of a job's own that carries settles, as the hot paths' statements do. */
+  const CARRIER = `with ${settleCtes("$1")} select 1 as own, ${CARRIED_COLUMN}`;
+
+  it("settles waiting when a job's statement is sent ride in it: no statement of their own, each answered once", async () => {
+    const ids = await Promise.all(Array.from({ length: 4 }, (_, i) => doneEvent(`carried-${i}`)));
+    const half = await doneEvent("carried-half", ["support-context"]);
+    const settles = batchedSettles(handle.db);
+    const answers = Promise.all([...ids, half].map((id) => settles.settle(id)));
+    const carry = settles.carry();
+    expect(carry.ids?.split(",").sort()).toEqual([...ids, half].sort());
+    // Taken: the next carrier finds nothing waiting.
+    expect(settles.carry().ids).toBeNull();
+    const [row] = await sendCarrying(carry, (given) =>
+      execOf(handle.db)<{ own: number; carried: string }>(CARRIER, [given]),
+    );
+    expect(row?.own).toBe(1);
+    const settled = await answers;
+    expect(settled.slice(0, 4).every((a) => a?.source === "app")).toBe(true);
+    expect(settled[4]).toBeUndefined();
+    expect(await Promise.all(ids.map(statusOf))).toEqual(ids.map(() => "processed"));
+    expect(await statusOf(half)).toBe("received");
+  });
+
+  it("settles a failed carrier took are sent by themselves", async () => {
+    const id = await doneEvent("carrier-failed");
+    const settles = batchedSettles(handle.db);
+    const answer = settles.settle(id);
+    const carry = settles.carry();
+    expect(carry.ids).toBe(id);
+    await expect(
+      sendCarrying(carry, () => execOf(handle.db)<{ carried: string }>("select 1/0 as carried", [])),
+    ).rejects.toThrow(/division by zero/);
+    expect((await answer)?.source).toBe("app");
+    expect(await statusOf(id)).toBe("processed");
   });
 
   it("a batch that fails is tried one by one: only the bad settle fails", async () => {

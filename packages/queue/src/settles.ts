@@ -1,8 +1,19 @@
-import { type Db, type Settled, settleEvent, settleEvents } from "@switchyard/db";
+import {
+  type Carry,
+  type Db,
+  NO_CARRY,
+  type Settled,
+  type SettledRow,
+  settledOf,
+  settleEvent,
+  settleEvents,
+} from "@switchyard/db";
 
 export interface Settles {
   /** settleEvent for an event whose completion (or failure) this process has committed. */
   settle(eventId: string): Promise<Settled | undefined>;
+  /** The settles waiting now, for the statement about to be sent to carry (Carry). */
+  carry(): Carry;
 }
 
 interface Waiting {
@@ -12,16 +23,26 @@ interface Waiting {
 }
 
 /**
- * The settles of one process's jobs share statements: those asked for in the same turn of the
- * event loop, and those asked for while one is running, go in the next one (settleEvents). Every
- * settle is asked for after its job's completion has committed, so the statement that carries it
- * reads after that commit, as ledger.ts requires. A batch that fails is tried again one by one,
- * so one bad event fails only its own job; a job waits for its settle before BullMQ hears of it,
- * so a crash meanwhile re-runs the job, which finds its delivery completed and settles then.
+ * While statements that carry settles keep coming (a job's own asked for one this recently), a
+ * settle waits this long for one of them before it is sent by itself.
+ */
+const CARRIER_SEEN_MS = 100;
+const CARRY_WAIT_MS = 2;
+
+/**
+ * The settles of one process's jobs share statements: another job's statement carries them
+ * (carry), or those asked for in the same turn of the event loop, and those asked for while one
+ * is running, go in one statement of their own (settleEvents). Every settle is asked for after its
+ * job's completion has committed, so the statement that carries it reads after that commit, as
+ * ledger.ts requires. A batch that fails is tried again one by one, so one bad event fails only
+ * its own job; a job waits for its settle before BullMQ hears of it, so a crash meanwhile re-runs
+ * the job, which finds its delivery completed and settles then.
  */
 export function batchedSettles(db: Db): Settles {
   let waiting: Waiting[] = [];
   let running = false;
+  let scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let carrierSeenAt = Number.NEGATIVE_INFINITY;
 
   async function one(w: Waiting): Promise<void> {
     try {
@@ -31,7 +52,17 @@ export function batchedSettles(db: Db): Settles {
     }
   }
 
+  /** Each waiting job gets its event's outcome; two jobs of one event, reported settled once. */
+  function answer(batch: readonly Waiting[], settled: Map<string, Settled>): void {
+    for (const w of batch) {
+      w.resolve(settled.get(w.eventId));
+      settled.delete(w.eventId);
+    }
+  }
+
   async function drain(): Promise<void> {
+    scheduled = undefined;
+    running = true;
     while (waiting.length > 0) {
       const batch = waiting;
       waiting = [];
@@ -46,23 +77,58 @@ export function batchedSettles(db: Db): Settles {
         await Promise.all(batch.map(one));
         continue;
       }
-      // Two jobs of one event (two queues in one process): the event is reported settled once.
-      for (const w of batch) {
-        w.resolve(settled.get(w.eventId));
-        settled.delete(w.eventId);
-      }
+      answer(batch, settled);
     }
     running = false;
+  }
+
+  function schedule(): void {
+    if (running || scheduled) return;
+    scheduled =
+      performance.now() - carrierSeenAt < CARRIER_SEEN_MS
+        ? setTimeout(() => void drain(), CARRY_WAIT_MS)
+        : setImmediate(() => void drain());
   }
 
   return {
     settle(eventId) {
       return new Promise((resolve, reject) => {
         waiting.push({ eventId, resolve, reject });
-        if (running) return;
-        running = true;
-        setImmediate(() => void drain());
+        schedule();
       });
+    },
+    carry() {
+      carrierSeenAt = performance.now();
+      if (waiting.length === 0) return NO_CARRY;
+      const batch = waiting;
+      waiting = [];
+      let answered = false;
+      const sendAlone = () => {
+        waiting.push(...batch);
+        schedule();
+      };
+      return {
+        ids: [...new Set(batch.map((w) => w.eventId))].sort().join(","),
+        done(carried) {
+          if (answered) return;
+          answered = true;
+          let rows: SettledRow[];
+          try {
+            // No row back (the statement's own answer was cut short): they are sent again.
+            if (carried === null || carried === undefined) throw new Error("no carried column");
+            rows = JSON.parse(carried) as SettledRow[];
+          } catch {
+            sendAlone();
+            return;
+          }
+          answer(batch, settledOf(rows));
+        },
+        failed() {
+          if (answered) return;
+          answered = true;
+          sendAlone();
+        },
+      };
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Config, Logger } from "@switchyard/config";
-import type { Db, DeliveryRef } from "@switchyard/db";
+import type { Carry, Db, DeliveryRef } from "@switchyard/db";
 import type { EventEnvelope, JobName, JobPayload, WorkQueue } from "@switchyard/events";
 import type { Metrics } from "@switchyard/metrics";
 import type { Alerter } from "./alerts.ts";
@@ -24,6 +24,11 @@ export interface JobContext {
   logger: Logger;
   /** Aborted when the job's deadline passes; hand it to every outbound call. */
   signal: AbortSignal;
+  /**
+   * The settles of this process's other jobs, for a handler's own statement to carry (Carry, in
+   * packages/db settle-sql.ts): take one right before sending it, and answer it either way.
+   */
+  carry(): Carry;
   /** Deterministic key for one external write: the same on every retry, re-drive and replay. */
   idempotencyKey(step: string): string;
   /** Emits follow-up work; the job id derives from this event and `step`, so a retry adds nothing. */
