@@ -21,8 +21,9 @@ export interface Completion {
   /** The event this completion turned `processed` (see settleEvent), for the latency metric. */
   settled: Settled | undefined;
   /**
-   * Other queues share the event: it is settled by a statement of its own once this completion has
-   * committed (ledger.ts says why a statement that writes the completion cannot check the others).
+   * Other queues share the event: it is settled by a later statement, once this completion has
+   * committed (ledger.ts says why a statement that writes the completion cannot check the others;
+   * the runtime's settles.ts which statement that is).
    */
   settleAfter: boolean;
 }

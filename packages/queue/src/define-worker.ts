@@ -26,7 +26,10 @@ export function defineWorker<Q extends WorkQueue>(
   return { queue, create, ...opts };
 }
 
-export type Processor = (job: Job) => Promise<unknown>;
+export type Processor = ((job: Job) => Promise<unknown>) & {
+  /** Sends the settles its jobs left to go out later (Settles.later), waiting up to `ms`. */
+  flushSettles(ms: number): Promise<void>;
+};
 
 const SKIPPED = Object.freeze({ skipped: "already delivered" });
 
@@ -113,14 +116,14 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
         if (!(outcome instanceof Delivered)) throw new Error(`${consumer} owns its ledger but returned no delivered()`);
         settled(outcome.completion.settled);
         // Another queue shares the event: its settle check runs now that the completion has committed.
-        if (outcome.completion.settleAfter) settled(await settles.settle(eventId));
+        if (outcome.completion.settleAfter) settles.later(eventId, settled);
         if (logJobs) log().info("job completed", { attempt: outcome.attempt });
         return outcome.result;
       }
       // A re-driven job that now succeeds closes its failure in the same statement.
       const completion = await completeOwnedDelivery(deps.db, delivery, outcome ?? null);
       settled(completion.settled);
-      if (completion.settleAfter) settled(await settles.settle(eventId));
+      if (completion.settleAfter) settles.later(eventId, settled);
       if (logJobs) log().info("job completed", { attempt });
       return outcome;
     } finally {
@@ -128,7 +131,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
     }
   }
 
-  return async (job) => {
+  const processor = async (job: Job): Promise<unknown> => {
     const started = performance.now();
     let outcome = "failed";
     try {
@@ -179,6 +182,7 @@ export function createProcessor<Q extends WorkQueue>(def: WorkerDefinition<Q>, d
       metrics.jobDuration.observe({ queue: def.queue, outcome }, secondsSince(started));
     }
   };
+  return Object.assign(processor, { flushSettles: (ms: number) => settles.flush(ms) });
 }
 
 function eventIdOf(job: Job): string | undefined {

@@ -8,6 +8,7 @@ import {
   recordEvents,
   recordFailure,
   releaseRelayPass,
+  rowsOf,
   sql,
   startDelivery,
 } from "@switchyard/db";
@@ -154,6 +155,33 @@ describe("dispatcher and relay", () => {
     await crm.remove(`evt-${lost.id}`);
     await rechecking().runOnce();
     expect(await crm.getJob(`evt-${lost.id}`)).toBeDefined();
+  });
+
+  it("the recheck settles an event left received with nothing pending (its settle lost with its process)", async () => {
+    const { event: lost } = await record("settle-lost", ["support-context", "ai-triage"]);
+    const { event: half } = await record("settle-half", ["support-context", "ai-triage"]);
+    await dispatcher().enqueueMany([lost, half]);
+    for (const e of [lost, half]) {
+      for (const queue of e === lost ? ["support-context", "ai-triage"] : ["support-context"]) {
+        await startDelivery(fx.handle.db, `${queue}/${e.type}`, e.id);
+        // The completion commits; the worker dies before the settle that follows it goes out.
+        await fx.handle.db.execute(sql`update deliveries set status = 'completed', completed_at = now()
+          where consumer = ${`${queue}/${e.type}`} and event_id = ${e.id}`);
+      }
+    }
+    const statusOf = async (id: string) =>
+      rowsOf<{ status: string }>(await fx.handle.db.execute(sql`select status from events where id = ${id}`))[0]
+        ?.status;
+    await createRelay({
+      db: fx.handle.db,
+      dispatcher: dispatcher(),
+      logger,
+      intervalMs: 60_000,
+      graceMs: 0,
+      recheckAfterMs: 0,
+    }).runOnce();
+    expect(await statusOf(lost.id)).toBe("processed");
+    expect(await statusOf(half.id)).toBe("received");
   });
 
   it("does not move while a session it cannot see is connected", async () => {

@@ -8,6 +8,7 @@ import {
   type RelayPosition,
   releaseRelayPass,
   scanReceived,
+  settleEvents,
 } from "@switchyard/db";
 import type { Dispatcher } from "./dispatch.ts";
 
@@ -66,6 +67,18 @@ export function createRelay(opts: RelayOptions): Relay {
   }
 
   /**
+   * Rows still `received` with nothing left pending: every queue completed or parked, and the
+   * settle that would have said so lost with its process (a crash before a job's later settle
+   * went out, settles.ts). Settled now, by the same check.
+   */
+  async function settleFinished(rows: readonly { id: string; queues: readonly string[] }[]): Promise<void> {
+    const finished = rows.filter((r) => r.queues.length === 0).map((r) => r.id);
+    if (finished.length === 0) return;
+    const settled = await settleEvents(opts.db, finished);
+    if (settled.size > 0) opts.logger.info("relay settled events whose settle was lost", { count: settled.size });
+  }
+
+  /**
    * One pass over one cursor. The first walks every row once, up to the horizon, and leaves the
    * cursor there. The recheck walks rows older than `recheckAfterMs` a share at a time and, at
    * the end, starts over from the beginning.
@@ -97,6 +110,7 @@ export function createRelay(opts: RelayOptions): Relay {
           // Going round again, skip what finished and what an operator holds: see scanReceived.
           ...(scan.recheck ? { pending: true } : {}),
         });
+        if (scan.recheck) await settleFinished(rows);
         const missing = await opts.dispatcher.withoutJobs(rows);
         await enqueueMissing(missing);
         total += missing.length;

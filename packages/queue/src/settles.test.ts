@@ -94,6 +94,23 @@ describe("batched settles", () => {
     expect(await statusOf(id)).toBe("processed");
   });
 
+  it("a settle nobody waits for rides in the next statement that carries, or goes alone soon after; flush waits for it", async () => {
+    const [carried, alone] = await Promise.all([doneEvent("later-carried"), doneEvent("later-alone")]);
+    const settles = batchedSettles(handle.db);
+    const heard: string[] = [];
+    settles.later(carried, () => heard.push(carried));
+    const carry = settles.carry();
+    expect(carry.ids).toBe(carried);
+    await sendCarrying(carry, (given) => execOf(handle.db)<{ carried: string }>(CARRIER, [given]));
+    expect(heard).toEqual([carried]);
+    expect(await statusOf(carried)).toBe("processed");
+    settles.later(alone, () => heard.push(alone));
+    expect(await statusOf(alone)).toBe("received");
+    await settles.flush(5_000);
+    expect(heard).toEqual([carried, alone]);
+    expect(await statusOf(alone)).toBe("processed");
+  });
+
   it("a batch that fails is tried one by one: only the bad settle fails", async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => doneEvent(`fallback-${i}`)));
     const settles = batchedSettles(handle.db);

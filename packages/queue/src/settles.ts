@@ -12,37 +12,51 @@ import {
 export interface Settles {
   /** settleEvent for an event whose completion (or failure) this process has committed. */
   settle(eventId: string): Promise<Settled | undefined>;
+  /**
+   * The same settle, not waited for: carried by the process's next statement that carries
+   * settles, or sent within LATER_MS; tried again until it succeeds while the process runs.
+   * `settled` hears of an event it made processed.
+   */
+  later(eventId: string, settled: (event: Settled) => void): void;
   /** The settles waiting now, for the statement about to be sent to carry (Carry). */
   carry(): Carry;
+  /** Resolves once every later() settle has gone out, or after `ms`, whichever comes first. */
+  flush(ms: number): Promise<void>;
 }
 
 interface Waiting {
   eventId: string;
+  /** A job waits for it (settle), so it goes out in the next turn rather than LATER_MS. */
+  awaited: boolean;
   resolve: (settled: Settled | undefined) => void;
   reject: (err: unknown) => void;
 }
 
-/**
- * While statements that carry settles keep coming (a job's own asked for one this recently), a
- * settle waits this long for one of them before it is sent by itself.
- */
-const CARRIER_SEEN_MS = 100;
-const CARRY_WAIT_MS = 2;
+/** How long a settle nobody waits for stays for a statement to carry it before it is sent alone. */
+const LATER_MS = 5;
+/** After a failed attempt (Postgres away), a later() settle is tried again this long after, doubling to the cap. */
+const RETRY_MS = 100;
+const RETRY_CAP_MS = 5_000;
 
 /**
- * The settles of one process's jobs share statements: another job's statement carries them
- * (carry), or those asked for in the same turn of the event loop, and those asked for while one
- * is running, go in one statement of their own (settleEvents). Every settle is asked for after its
- * job's completion has committed, so the statement that carries it reads after that commit, as
- * ledger.ts requires. A batch that fails is tried again one by one, so one bad event fails only
- * its own job; a job waits for its settle before BullMQ hears of it, so a crash meanwhile re-runs
- * the job, which finds its delivery completed and settles then.
+ * The settles of one process's jobs share statements. Every settle is asked for after its job's
+ * completion (or parked failure) has committed, so any statement sent from then on reads after
+ * that commit, as ledger.ts requires: a job's own statement that carries it (carry), or one of
+ * their own (settleEvents) for those asked for in the same turn of the event loop (within
+ * LATER_MS for those nobody waits for) and while one is running. A batch that fails is tried
+ * again one by one, so one bad event fails only its own settle.
+ *
+ * A job of an event shared with other queues does not wait for its settle (later): its effects
+ * and completion have committed, and the settle only moves the event's status. A crash before it
+ * goes out leaves the event `received` with nothing left pending, which the relay's recheck
+ * settles (relay.ts); a graceful stop sends them first (flush).
  */
 export function batchedSettles(db: Db): Settles {
   let waiting: Waiting[] = [];
   let running = false;
-  let scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  let carrierSeenAt = Number.NEGATIVE_INFINITY;
+  let scheduled: { awaited: boolean; cancel: () => void } | undefined;
+  let deferred = 0;
+  let drained: (() => void)[] = [];
 
   async function one(w: Waiting): Promise<void> {
     try {
@@ -83,28 +97,62 @@ export function batchedSettles(db: Db): Settles {
   }
 
   function schedule(): void {
-    if (running || scheduled) return;
-    scheduled =
-      performance.now() - carrierSeenAt < CARRIER_SEEN_MS
-        ? setTimeout(() => void drain(), CARRY_WAIT_MS)
-        : setImmediate(() => void drain());
+    if (running || waiting.length === 0) return;
+    const awaited = waiting.some((w) => w.awaited);
+    if (scheduled && (scheduled.awaited || !awaited)) return;
+    scheduled?.cancel();
+    if (awaited) {
+      const immediate = setImmediate(() => void drain());
+      scheduled = { awaited, cancel: () => clearImmediate(immediate) };
+    } else {
+      const timer = setTimeout(() => void drain(), LATER_MS);
+      scheduled = { awaited, cancel: () => clearTimeout(timer) };
+    }
+  }
+
+  function push(w: Waiting): void {
+    waiting.push(w);
+    schedule();
+  }
+
+  function settledLater(): void {
+    deferred--;
+    if (deferred > 0) return;
+    for (const resolve of drained) resolve();
+    drained = [];
   }
 
   return {
     settle(eventId) {
-      return new Promise((resolve, reject) => {
-        waiting.push({ eventId, resolve, reject });
-        schedule();
-      });
+      return new Promise((resolve, reject) => push({ eventId, awaited: true, resolve, reject }));
+    },
+    later(eventId, settled) {
+      deferred++;
+      let retryMs = RETRY_MS;
+      const attempt = (): void =>
+        push({
+          eventId,
+          awaited: false,
+          resolve: (event) => {
+            settledLater();
+            if (event) settled(event);
+          },
+          reject: () => {
+            setTimeout(attempt, retryMs).unref();
+            retryMs = Math.min(retryMs * 2, RETRY_CAP_MS);
+          },
+        });
+      attempt();
     },
     carry() {
-      carrierSeenAt = performance.now();
       if (waiting.length === 0) return NO_CARRY;
       const batch = waiting;
       waiting = [];
+      scheduled?.cancel();
+      scheduled = undefined;
       let answered = false;
       const sendAlone = () => {
-        waiting.push(...batch);
+        for (const w of batch) waiting.push(w);
         schedule();
       };
       return {
@@ -129,6 +177,16 @@ export function batchedSettles(db: Db): Settles {
           sendAlone();
         },
       };
+    },
+    flush(ms) {
+      if (deferred === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        drained.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
   };
 }

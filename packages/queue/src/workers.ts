@@ -2,7 +2,7 @@ import type { Config, Logger } from "@switchyard/config";
 import { createDb, type DbHandle } from "@switchyard/db";
 import type { WorkQueue } from "@switchyard/events";
 import { type Metrics, publishProcessMetrics } from "@switchyard/metrics";
-import { Worker } from "bullmq";
+import { type Job, Worker } from "bullmq";
 import { adminUrlOf, createAlerter } from "./alerts.ts";
 import { createProcessor, requestIdOf } from "./define-worker.ts";
 import { startFailureWatch } from "./failure-watch.ts";
@@ -41,6 +41,8 @@ export interface StartWorkersOptions {
 
 // Due alerts go out within this of ALERT_AFTER_MS; a tick with nothing failing is one SMEMBERS.
 const WATCH_TICK_MS = 1_000;
+/** How long a stop waits for its jobs' last settles (Postgres away: the relay's recheck settles them). */
+const SETTLE_FLUSH_MS = 5_000;
 
 /** Starts one BullMQ worker per definition, each on its own blocking connection. */
 export async function startWorkers(
@@ -85,7 +87,7 @@ export async function startWorkers(
       watch,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     });
-    const counted: typeof processor = async (job) => {
+    const counted = async (job: Job): Promise<unknown> => {
       active++;
       try {
         return await processor(job);
@@ -114,7 +116,7 @@ export async function startWorkers(
       "error",
       throttledErrors((msg, fields) => logger.error(msg, fields), "worker error"),
     );
-    return { worker, connection };
+    return { worker, connection, processor };
   });
   await Promise.all(running.map(({ worker }) => worker.waitUntilReady()));
   return {
@@ -134,6 +136,8 @@ export async function startWorkers(
       const closing = Promise.all(running.map(({ worker }) => worker.close()));
       const closed = await closeOrGiveUp(closing, { redis: producer, idle: () => active === 0 });
       if (!closed) opts.logger.warn("redis unreachable; workers stopped without its acknowledgement");
+      // The jobs are done; the settles they left for later go out before the pool closes.
+      await Promise.all(running.map(({ processor }) => processor.flushSettles(SETTLE_FLUSH_MS)));
       for (const { connection } of running) connection.disconnect();
       await watch.close();
       await registry.close();
