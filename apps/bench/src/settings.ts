@@ -67,7 +67,7 @@ const FULL: Omit<BenchSettings, "out"> = {
   nodeFlags: {
     ingest: ["--max-semi-space-size=4", "--max-old-space-size=256"],
     baseline: [],
-    worker: ["--max-semi-space-size=4", "--max-old-space-size=256", "--optimize-for-size"],
+    worker: ["--max-semi-space-size=4", "--optimize-for-size"],
   },
 };
 
