@@ -29,10 +29,11 @@ export const crmSync = defineWorker(
       idempotencyKey: ctx.idempotencyKey("contact"),
       signal: ctx.signal,
     });
+    // Under ROLLOUT_MODES the write may be recorded instead of made, or skipped (docs/ROLLOUT.md).
+    const crmFor = (ctx: JobContext) =>
+      rolloutCrm(db, crm, rollout, rollout.scope("crm-sync", ctx.envelope.source, ctx.eventId));
     const finish = async (customer: ContactView, attempt: number, ctx: JobContext) => {
-      // Under ROLLOUT_MODES the write may be recorded instead of made, or skipped (docs/ROLLOUT.md).
-      const scope = rollout.scope("crm-sync", ctx.envelope.source, ctx.eventId);
-      const written = await writeContact(db, rolloutCrm(db, crm, rollout, scope), ctx.delivery, customer, options(ctx));
+      const written = await writeContact(db, crmFor(ctx), ctx.delivery, customer, options(ctx));
       return delivered(written.result, written.completion, attempt);
     };
     const noted = async (_e: unknown, ctx: JobContext) => {
@@ -43,8 +44,11 @@ export const crmSync = defineWorker(
     return {
       "app.user.signed_up": async (e, ctx) => {
         const at = new Date(ctx.envelope.receivedAt);
-        const started = await startSignup(db, ctx.delivery, e.data, at);
+        // On the embedded CRM, live, a new user's contact is written by the first statement too.
+        const localContact = crmFor(ctx).name === "local";
+        const started = await startSignup(db, ctx.delivery, e.data, at, { localContact });
         if (started.attempt === undefined) return ALREADY_DELIVERED;
+        if (started.written) return delivered(started.written.result, started.written.completion, started.attempt);
         // Another job created this customer at the same moment: the locking path finds it.
         const customer = started.customer ?? (await recordSignup(db, ctx.eventId, e.data, at));
         return finish(customer, started.attempt, ctx);

@@ -50,15 +50,19 @@ export const START_CTE = `d as (
  * `settleAfter`: its check runs after this commit, as ledger.ts requires. A follow-up job (another
  * type on the same event id) counts toward no settle, so it gets neither.
  */
-export function completionCtes(at: number, result: string, gate = "true"): string {
+export function completionCtes(at: number, result: string, gate = "true", completed?: string): string {
   const [consumer, eventId, queue, jobId] = [at, at + 1, at + 2, at + 3].map((n) => `$${n}`);
+  // `completed`: a query giving a row when the statement's own write completed the delivery, for
+  // a statement that writes its delivery row itself (it cannot update a row it inserted).
+  const done = completed
+    ? completed
+    : `update deliveries set status = 'completed', completed_at = now(), result = ${result}
+    where consumer = ${consumer}::text and event_id = ${eventId}::text::uuid and (${gate})
+    returning 1`;
   return `resolved as (
     update failures set status = 'resolved', resolved_at = now(), updated_at = now()
     where queue = ${queue}::text and job_id = ${jobId}::text and status in ('open', 'retrying') and (${gate})),
-  done as (
-    update deliveries set status = 'completed', completed_at = now(), result = ${result}
-    where consumer = ${consumer}::text and event_id = ${eventId}::text::uuid and (${gate})
-    returning 1),
+  done as (${done}),
   ev as (
     select e.id, e.status as was,
       (cardinality(e.queues) = 1 and ${consumer}::text = e.queues[1] || '/' || e.type) as alone,

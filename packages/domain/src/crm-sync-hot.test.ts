@@ -68,6 +68,79 @@ describe.each(["postgres", "pglite"] as const)("crm-sync's two statements on %s"
     expect(count?.n).toBe(2);
   });
 
+  it("a new user's signup on the local CRM is one statement, writing what the two statements write", async () => {
+    const signupOf = (n: string) => ({ userId: `u-one-${n}-${driver}`, email: `one-${n}-${driver}@x.io` });
+    const one = await signupEvent(`hot-one-${driver}`);
+    const started = await startSignup(handle.db, one.ref, signupOf("a"), one.receivedAt, { localContact: true });
+    expect(started.attempt).toBe(1);
+    expect(started.written?.result).toEqual({ contactId: expect.any(String), stage: "lead", created: true });
+    expect(started.written?.completion).toEqual({
+      settled: { source: "app", receivedAt: one.receivedAt },
+      settleAfter: false,
+    });
+    const two = await signupEvent(`hot-two-${driver}`);
+    const first = await startSignup(handle.db, two.ref, signupOf("b"), two.receivedAt);
+    if (!first.customer) throw new Error("no customer");
+    const second = await writeContact(handle.db, crm(), two.ref, first.customer, opts);
+
+    /** Everything the signup wrote, with the ids and names that differ between the two left out. */
+    const written = async (eventId: string) => ({
+      lines:
+        await rows(sql`select kind, summary, details - 'contactId' as details, at >= now() - interval '1 minute' as recent,
+          dedupe_key like 'crm:%' or dedupe_key like 'event:%' as keyed
+        from customer_timeline where event_id = ${eventId} order by at, id`),
+      contact:
+        await rows(sql`select k.lifecycle_stage, k.plan, k.writes, k.email = c.email as email, k.external_id = c.external_id as ext
+        from crm_contacts k join customers c on c.id = k.customer_id
+        join customer_timeline t on t.customer_id = c.id and t.event_id = ${eventId} and t.kind = 'event'`),
+      delivery: await rows(
+        sql`select status, attempts, result - 'contactId' as result from deliveries where event_id = ${eventId}`,
+      ),
+      event: await rows(sql`select status from events where id = ${eventId}`),
+    });
+    expect(await written(one.event.id)).toEqual(await written(two.event.id));
+    expect(second.result).toEqual({ ...(started.written?.result ?? {}), contactId: second.result.contactId });
+
+    // Delivered again: nothing runs.
+    const again = await startSignup(handle.db, one.ref, signupOf("a"), one.receivedAt, { localContact: true });
+    expect(again).toEqual({ attempt: undefined, customer: undefined });
+  });
+
+  it("two runs of one signup at the same moment on the local CRM write one customer, one contact, one completion", async () => {
+    const { event, ref, receivedAt } = await signupEvent(`hot-twice-one-${driver}`);
+    const signup = { userId: `u-twice-${driver}`, email: `twice-${driver}@x.io` };
+    const runs = await Promise.all([
+      startSignup(handle.db, ref, signup, receivedAt, { localContact: true }),
+      startSignup(handle.db, ref, signup, receivedAt, { localContact: true }),
+    ]);
+    // One wrote it all; the other found it done, or (PGlite runs them one after the other) never started.
+    expect(runs.filter((r) => r.written).length).toBe(1);
+    expect(runs.filter((r) => r.attempt === undefined).length).toBe(1);
+    const [counts] = await rows<{ customers: number; contacts: number; lines: number }>(sql`select
+      (select count(*)::int from customers where external_id = ${signup.userId}) as customers,
+      (select count(*)::int from crm_contacts where external_id = ${signup.userId}) as contacts,
+      (select count(*)::int from customer_timeline where event_id = ${event.id}) as lines`);
+    expect(counts).toEqual({ customers: 1, contacts: 1, lines: 2 });
+    const [delivery] = await rows<{ status: string; attempts: number }>(
+      sql`select status, attempts from deliveries where event_id = ${event.id}`,
+    );
+    expect(delivery).toEqual({ status: "completed", attempts: 1 });
+  });
+
+  it("a signup on the local CRM that finds its customer leaves the contact to the second statement", async () => {
+    const email = `found-one-${driver}@x.io`;
+    await handle.db.execute(sql`insert into customers (email, plan, subscription_status, last_payment_at)
+      values (${email}, 'pro', 'active', now())`);
+    const { ref, receivedAt } = await signupEvent(`hot-found-one-${driver}`);
+    const started = await startSignup(handle.db, ref, { userId: `u-found-${driver}`, email }, receivedAt, {
+      localContact: true,
+    });
+    expect(started.written).toBeUndefined();
+    if (!started.customer) throw new Error("no customer");
+    const written = await writeContact(handle.db, crm(), ref, started.customer, opts);
+    expect(written.result).toMatchObject({ stage: "customer", created: true });
+  });
+
   it("a signup finds the customer billing made by email, fills in the user id, and an unchanged contact is not written", async () => {
     const email = `grace-${driver}@x.io`;
     await handle.db.execute(

@@ -1,6 +1,6 @@
 // crm-sync's jobs as two statements each: the first starts the delivery and records the signup
 // (or reads the customer), the second writes the contact and its timeline line and completes the
-// delivery. Same effects, locks and dedupe keys as recordSignup and syncContact, which stay as
+// delivery. A new user's signup on the local CRM is one: the first statement does it all. Same effects, locks and dedupe keys as recordSignup and syncContact, which stay as
 // the fallback for the rare race these statements leave to them.
 import type { CrmAdapter, LifecycleStage } from "@switchyard/connectors";
 import type { Db } from "@switchyard/db";
@@ -80,13 +80,13 @@ const viewOf = (r: ViewRow): ContactView | undefined =>
  * leaves the customer to recordSignup, after the start has committed. So does a customer created
  * by another job between this statement's snapshot and its insert.
  */
-const START_SIGNUP = `with ${START_CTE},
-  matching as (
+/** The customer and its timeline line, when `gate` (an SQL condition: the delivery may run) holds. */
+const signupCtes = (gate: string) => `matching as (
     select c.id from customers c
-    where exists (select 1 from d) and (c.external_id = $3::text or c.email = $4::text)),
+    where ${gate} and (c.external_id = $3::text or c.email = $4::text)),
   found as (
     select ${VIEW_COLUMNS}, c.name from customers c
-    where exists (select 1 from d) and (c.external_id = $3::text or c.email = $4::text)
+    where ${gate} and (c.external_id = $3::text or c.email = $4::text)
     for update skip locked),
   contended as (select (select count(*) from matching) > (select count(*) from found) as yes),
   m as (
@@ -108,7 +108,7 @@ const START_SIGNUP = `with ${START_CTE},
   created as (
     insert into customers (external_id, email, name)
     select $3::text, $4::text, nullif($5::text, '')
-    where exists (select 1 from d) and not exists (select 1 from m) and not (select yes from contended)
+    where ${gate} and not exists (select 1 from m) and not (select yes from contended)
     on conflict do nothing
     returning ${VIEW_COLUMNS.replaceAll("c.", "")}),
   locked as (
@@ -118,9 +118,71 @@ const START_SIGNUP = `with ${START_CTE},
   t as (
     insert into customer_timeline (customer_id, at, kind, summary, event_id, details, dedupe_key)
     select id, $6::text::timestamptz, 'event', 'user.signed_up', $2::text::uuid, null, 'event:' || $2::text from cust
-    on conflict (dedupe_key) do nothing)
-  select (select attempts from d) as attempts, cust.id::text as id, cust.external_id, cust.email, cust.plan,
-    cust.subscription_status, cust.status_override, cust.paid_ms, cust.failed_ms, ${paidOrdersOf("cust")}
+    on conflict (dedupe_key) do nothing)`;
+
+const START_SIGNUP = `with ${START_CTE},
+  ${signupCtes("exists (select 1 from d)")}`;
+
+const SIGNUP_COLUMNS = `(select attempts from d) as attempts, cust.id::text as id, cust.external_id, cust.email, cust.plan,
+    cust.subscription_status, cust.status_override, cust.paid_ms, cust.failed_ms, ${paidOrdersOf("cust")}`;
+
+const START_SIGNUP_READ = `${START_SIGNUP}
+  select ${SIGNUP_COLUMNS}
+  from (select 1) one left join cust on true`;
+
+/** The stage of a customer a signup has just created: no billing facts, no orders, no override. */
+const NEW_STAGE = lifecycleStage({
+  subscriptionStatus: null,
+  lastPaymentAt: null,
+  lastPaymentFailedAt: null,
+  statusOverride: null,
+  paidOrders: 0,
+});
+
+/**
+ * START_SIGNUP and, for a customer it created, LOCAL_CONTACT's writes and the completion: a new
+ * user's signup on the local CRM in one statement. The contact is what syncContact would make of
+ * that row (its stage is NEW_STAGE, known before the row exists), and no other contact can exist
+ * for a customer id this statement made. A customer found instead gets no contact here: its
+ * stage needs its row, and the second statement (writeContact) follows.
+ *
+ * One statement cannot start a delivery and then complete it (an update does not see a row
+ * inserted by the same statement), so the delivery is written last, completed when the contact
+ * was and started otherwise, and the effects run on the snapshot's word that it had not
+ * completed (`go`). A run of the same job at the same moment writes nothing new (every write is
+ * keyed: the customer by its unique keys, the lines by their dedupe keys, the contact by its
+ * customer), and its delivery write, waiting on the other's row, finds it completed and returns
+ * nothing: that run reports the delivery as done, as START_CTE's would.
+ */
+const START_SIGNUP_LOCAL = `with prior as (
+    select status from deliveries where consumer = $1::text and event_id = $2::text::uuid),
+  go as (select not exists (select 1 from prior where status = 'completed') as yes),
+  ${signupCtes("(select yes from go)")},
+  contact as (
+    insert into crm_contacts (customer_id, email, external_id, lifecycle_stage, plan)
+    select id, email, external_id, '${NEW_STAGE}', null from created
+    on conflict (customer_id) do nothing
+    returning id::text as id, customer_id),
+  ct as (
+    insert into customer_timeline (customer_id, at, kind, summary, event_id, details, dedupe_key)
+    select k.customer_id, now(), 'crm_sync', 'contact created in local CRM: ${NEW_STAGE}', $2::text::uuid,
+      jsonb_build_object('contactId', k.id, 'stage', '${NEW_STAGE}', 'plan', null), 'crm:' || $2::text || ':' || k.customer_id::text
+    from contact k
+    on conflict (dedupe_key) do nothing),
+  d as (
+    insert into deliveries as d (consumer, event_id, status, completed_at, result)
+    select $1::text, $2::text::uuid, case when k.id is null then 'started' else 'completed' end,
+      case when k.id is not null then now() end,
+      case when k.id is not null then jsonb_build_object('contactId', k.id, 'stage', '${NEW_STAGE}', 'created', true) end
+    from (select 1) one left join contact k on true
+    where (select yes from go)
+    on conflict (consumer, event_id) do update
+      set attempts = d.attempts + 1, status = excluded.status, completed_at = excluded.completed_at,
+        result = excluded.result
+      where d.status <> 'completed'
+    returning d.attempts, d.status = 'completed' as completed),
+  ${completionCtes(7, "null", "exists (select 1 from d where d.completed)", "select 1 from d where d.completed")}
+  select ${SIGNUP_COLUMNS}, (select id from contact) as contact_id, ${COMPLETION_COLUMNS}
   from (select 1) one left join cust on true`;
 
 /** The delivery started and the customer read, for a job that only writes its contact. */
@@ -134,21 +196,33 @@ export interface Started {
   customer: ContactView | undefined;
 }
 
+/**
+ * START_SIGNUP; with `localContact` (the local CRM, live), START_SIGNUP_LOCAL, whose `written`
+ * says the contact was written and the delivery completed in the same statement.
+ */
 export async function startSignup(
   db: Db,
   ref: DeliveryRef,
   signup: { userId: string; email: string; name?: string | undefined },
   at: Date,
-): Promise<Started> {
-  const [row] = await execOf(db)<ViewRow & { attempts: number | null }>(START_SIGNUP, [
-    ref.consumer,
-    ref.eventId,
-    signup.userId,
-    normalizeEmail(signup.email),
-    signup.name ?? null,
-    at.toISOString(),
-  ]);
-  return { attempt: row?.attempts ?? undefined, customer: row ? viewOf(row) : undefined };
+  opts: { localContact?: boolean } = {},
+): Promise<Started & { written?: ContactWritten }> {
+  const params = [ref.consumer, ref.eventId, signup.userId, normalizeEmail(signup.email), signup.name ?? null];
+  if (!opts.localContact) {
+    const [row] = await execOf(db)<ViewRow & { attempts: number | null }>(START_SIGNUP_READ, [
+      ...params,
+      at.toISOString(),
+    ]);
+    return { attempt: row?.attempts ?? undefined, customer: row ? viewOf(row) : undefined };
+  }
+  const [row] = await execOf(db)<ViewRow & CompletionRow & { attempts: number | null; contact_id: string | null }>(
+    START_SIGNUP_LOCAL,
+    [...params, at.toISOString(), ...completionParams(ref)],
+  );
+  const started = { attempt: row?.attempts ?? undefined, customer: row ? viewOf(row) : undefined };
+  if (!row?.contact_id || row.completed === 0) return started;
+  const result = { contactId: row.contact_id, stage: NEW_STAGE, created: true };
+  return { ...started, written: { result, completion: completionOf(row) } };
 }
 
 export async function startCustomerRead(db: Db, ref: DeliveryRef, customerId: string): Promise<Started> {
