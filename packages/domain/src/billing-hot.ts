@@ -4,7 +4,6 @@
 // took five round trips; it stays for what this path leaves to it (see applyWithoutLock).
 // A job that owns its ledger starts its delivery in the read and completes it in the write.
 
-import { randomUUID } from "node:crypto";
 import {
   COMPLETION_COLUMNS,
   type Completion,
@@ -22,7 +21,7 @@ import {
 import { RetryableError } from "@switchyard/events";
 import type { BillingFacts } from "./billing-facts.ts";
 import type { BillingChange, BillingOutcome } from "./billing-types.ts";
-import { type Customer, keyPatch, normalizeEmail, pickMatch } from "./customers.ts";
+import { type Customer, keyPatch, newCustomer, normalizeEmail, pickMatch } from "./customers.ts";
 
 const ms = (column: string) => `(extract(epoch from c.${column}) * 1000)::float8 as ${column}`;
 
@@ -157,36 +156,6 @@ export function plan(rows: Versioned, keys: BillingFacts["keys"], change: (befor
 }
 
 export type Planned = ReturnType<typeof plan>;
-
-/** A customer row as the table's defaults make it, known by the keys. */
-function newCustomer(keys: BillingFacts["keys"]): Customer {
-  const now = new Date();
-  return {
-    id: randomUUID(),
-    externalId: keys.externalId ?? null,
-    email: keys.email ?? null,
-    name: null,
-    stripeCustomerId: keys.stripeCustomerId ?? null,
-    stripeSubscriptionId: null,
-    plan: null,
-    subscriptionStatus: null,
-    statusVersionAt: null,
-    statusRank: 0,
-    planVersionAt: null,
-    entitled: false,
-    currentPeriodEnd: null,
-    lastPaymentId: null,
-    lastPaymentTransactionId: null,
-    lastPaymentAmount: null,
-    lastPaymentCurrency: null,
-    lastPaymentAt: null,
-    lastPaymentFailedAt: null,
-    lastRefundAt: null,
-    statusOverride: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
 
 const shape = (planned: Planned) => (planned.version === null ? "insert" : "update");
 

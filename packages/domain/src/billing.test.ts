@@ -3,35 +3,11 @@ import { checkoutCompleted, invoicePaid, invoicePaymentFailed, subscriptionUpdat
 import { describe, expect, it } from "vitest";
 import { mergeFacts } from "./billing.ts";
 import { type BillingFacts, checkoutFacts, invoiceFacts, subscriptionFacts } from "./billing-facts.ts";
-import type { Customer } from "./customers.ts";
+import { type Customer, newCustomer } from "./customers.ts";
 import { billingStage, isEntitled, lifecycleStage } from "./lifecycle.ts";
 
 const T = 1_800_000_000;
-const blank = (): Customer => ({
-  id: "c",
-  externalId: null,
-  email: null,
-  name: null,
-  stripeCustomerId: "cus_1",
-  stripeSubscriptionId: null,
-  plan: null,
-  subscriptionStatus: null,
-  statusVersionAt: null,
-  statusRank: 0,
-  planVersionAt: null,
-  entitled: false,
-  currentPeriodEnd: null,
-  lastPaymentId: null,
-  lastPaymentTransactionId: null,
-  lastPaymentAmount: null,
-  lastPaymentCurrency: null,
-  lastPaymentAt: null,
-  lastPaymentFailedAt: null,
-  lastRefundAt: null,
-  statusOverride: null,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-});
+const blank = (): Customer => newCustomer({ stripeCustomerId: "cus_1" }, "c", new Date(0));
 
 function applyAll(facts: BillingFacts[]) {
   let c = blank();

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Db, eq, or, schema } from "@switchyard/db";
 
 export type Customer = typeof schema.customers.$inferSelect;
@@ -9,6 +10,35 @@ export interface CustomerKeys {
 }
 
 export const normalizeEmail = (email: string | null | undefined) => (email ? email.trim().toLowerCase() : null);
+
+/** A customer row as the table's defaults make it, known by the keys, before it is inserted. */
+export function newCustomer(keys: CustomerKeys, id: string = randomUUID(), at = new Date()): Customer {
+  return {
+    id,
+    externalId: keys.externalId ?? null,
+    email: keys.email ?? null,
+    name: null,
+    stripeCustomerId: keys.stripeCustomerId ?? null,
+    stripeSubscriptionId: null,
+    plan: null,
+    subscriptionStatus: null,
+    statusVersionAt: null,
+    statusRank: 0,
+    planVersionAt: null,
+    entitled: false,
+    currentPeriodEnd: null,
+    lastPaymentId: null,
+    lastPaymentTransactionId: null,
+    lastPaymentAmount: null,
+    lastPaymentCurrency: null,
+    lastPaymentAt: null,
+    lastPaymentFailedAt: null,
+    lastRefundAt: null,
+    statusOverride: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
 
 /**
  * Finds the customer matching any key (Stripe id first, then app user id, then email), creating it
