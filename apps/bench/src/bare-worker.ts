@@ -1,5 +1,6 @@
-// The bare durable worker the crm-sync worker is measured against: the same queue and jobs, the
-// same effects (the customer found or created, its contact upserted, a timeline line, the delivery
+// The bare durable worker a Switchyard worker is measured against (BARE_ROLE: crm-sync, the
+// default, billing-sync or support-context): the same queue and jobs, the same effects (for a
+// signup, the customer found or created, its contact upserted, a timeline line, the delivery
 // recorded done and the event settled), in one statement of plain postgres.js per job, with no
 // validation, logging, deadline or failure handling. What the database allows, for the ratio.
 import { createRequire } from "node:module";
@@ -22,7 +23,8 @@ const { Worker } = (await import(require.resolve("bullmq"))) as { Worker: Worker
 const env = process.env;
 const sql = postgres(env.DATABASE_URL ?? "", { max: Number(env.DATABASE_POOL_MAX ?? 5), onnotice: () => {} });
 
-const STATEMENT = `with d as (
+/** crm-sync's signup: the customer found or created, its contact, a timeline line, done, settled. */
+const SIGNUP = `with d as (
     insert into deliveries (consumer, event_id, status, completed_at)
     values ('crm-sync/app.user.signed_up', $1::text::uuid, 'completed', now())
     on conflict (consumer, event_id) do nothing returning 1),
@@ -39,17 +41,103 @@ const STATEMENT = `with d as (
     on conflict (dedupe_key) do nothing)
   update events set status = 'processed' where id = $1::text::uuid and exists (select 1 from d)`;
 
+/** billing-sync's invoice.paid of a known customer: its last payment, a timeline line, done, settled. */
+const INVOICE = `with d as (
+    insert into deliveries (consumer, event_id, status, completed_at)
+    values ('billing-sync/stripe.invoice.paid', $1::text::uuid, 'completed', now())
+    on conflict (consumer, event_id) do nothing returning 1),
+  c as (
+    update customers set last_payment_id = $3::text, last_payment_amount = $4::text::int,
+      last_payment_currency = $5::text, last_payment_at = to_timestamp($6::text::float8), updated_at = now()
+    where stripe_customer_id = $2::text and exists (select 1 from d) returning id),
+  t as (
+    insert into customer_timeline (customer_id, at, kind, summary, event_id, dedupe_key)
+    select id, now(), 'event', 'stripe.invoice.paid', $1::text::uuid, 'event:' || $1::text from c
+    on conflict (dedupe_key) do nothing)
+  update events set status = 'processed' where id = $1::text::uuid and exists (select 1 from d)`;
+
+/**
+ * support-context's app support request on the local desk: the customer looked up, the ticket
+ * opened and tracked, its context note and timeline line, done (ai-triage shares the event, so it
+ * stays unsettled, as with the worker when ai-triage is not running).
+ */
+const SUPPORT = `with d as (
+    insert into deliveries (consumer, event_id, status, completed_at)
+    values ('support-context/app.support.requested', $1::text::uuid, 'completed', now())
+    on conflict (consumer, event_id) do nothing returning 1),
+  c as (select id from customers where external_id = $2::text or email = $3::text limit 1),
+  k as (
+    insert into support_tickets (external_id, requester_email, subject, customer_id)
+    select 'app-' || $1::text, $3::text, $4::text, (select id from c) where exists (select 1 from d)
+    on conflict (external_id) do nothing returning id),
+  x as (
+    insert into ticket_contexts (desk, ticket_ref, customer_id) select 'local', 'app-' || $1::text, (select id from c)
+    from k on conflict (desk, ticket_ref) do nothing),
+  n as (
+    insert into support_notes (ticket_id, idempotency_key, kind, body, public)
+    select id, 'bare', 'context', $5::text, false from k returning id)
+  insert into customer_timeline (customer_id, at, kind, summary, event_id, dedupe_key)
+  select (select id from c), now(), 'support_note', 'context note', $1::text::uuid, 'note:' || $1::text
+  from n where exists (select 1 from c)
+  on conflict (dedupe_key) do nothing`;
+
 interface Job {
-  data: { eventId: string; payload: { data: { userId: string; email: string } } };
+  data: { eventId: string; payload: Record<string, unknown> };
 }
+type Fields = Record<string, unknown>;
+const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
+
+/** Per role: its queue, its one statement and that statement's parameters from the job. */
+const ROLES: Record<string, { queue: string; statement: string; params: (job: Job) => (string | null)[] }> = {
+  "crm-sync": {
+    queue: "crm-sync",
+    statement: SIGNUP,
+    params: ({ data }) => {
+      const user = data.payload.data as { userId: string; email: string };
+      return [data.eventId, user.userId, user.email.toLowerCase()];
+    },
+  },
+  "billing-sync": {
+    queue: "billing-sync",
+    statement: INVOICE,
+    params: ({ data }) => {
+      const invoice = (data.payload.data as { object: Fields }).object;
+      return [
+        data.eventId,
+        text(invoice.customer),
+        text(invoice.id),
+        text(invoice.amount_paid),
+        text(invoice.currency),
+        text(invoice.created ?? data.payload.created),
+      ];
+    },
+  },
+  "support-context": {
+    queue: "support-context",
+    statement: SUPPORT,
+    params: ({ data }) => {
+      const request = data.payload.data as { userId?: string; email?: string; subject?: string; message?: string };
+      const email = request.email?.toLowerCase() ?? null;
+      return [
+        data.eventId,
+        request.userId ?? null,
+        email,
+        request.subject ?? null,
+        `Context for ${email ?? "unknown"}`,
+      ];
+    },
+  },
+};
+
+const role = ROLES[env.BARE_ROLE ?? "crm-sync"];
+if (!role) throw new Error(`BARE_ROLE must be one of ${Object.keys(ROLES).join(", ")}`);
 
 const redis = new URL(env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const connection = { host: redis.hostname, port: Number(redis.port || 6379), maxRetriesPerRequest: null };
 const worker = new Worker(
-  "crm-sync",
+  role.queue,
   async (job: Job) => {
-    const { eventId, payload } = job.data;
-    await sql.unsafe(STATEMENT, [eventId, payload.data.userId, payload.data.email.toLowerCase()], { prepare: true });
+    await sql.unsafe(role.statement, role.params(job), { prepare: true });
   },
   { connection, prefix: env.QUEUE_PREFIX ?? "switchyard", concurrency: Number(env.WORKER_CONCURRENCY ?? 10) },
 );

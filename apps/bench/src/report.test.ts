@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SaturatedRun } from "./load.ts";
 import type { NoiseReport } from "./noise.ts";
-import { type BenchResults, renderMarkdown } from "./report.ts";
+import { type BenchResults, renderMarkdown, workerRows } from "./report.ts";
 import { replicaRun, replicasOf } from "./scenarios/replicas.ts";
 import { parseSettings } from "./settings.ts";
 import type { SteadyResult } from "./steady.ts";
@@ -160,5 +160,49 @@ describe("parseSettings", () => {
     expect(parseSettings(["--quick"]).out).not.toMatch(/bench\/results$/);
     expect(parseSettings(["--quick", "--out", "/tmp/x"])).toMatchObject({ quick: true, rounds: 1, out: "/tmp/x" });
     expect(() => parseSettings(["--out"])).toThrow(/--out needs a directory/);
+  });
+});
+
+describe("workerRows", () => {
+  const drain = (jobsPerSecond: number) => ({
+    backlog: 5000,
+    seconds: 6,
+    timedJobs: 4900,
+    jobsPerSecond,
+    rssAfterMb: 120,
+    peakRssMb: 130,
+  });
+  const pair = (worker: number[], bare: number[]) => ({
+    worker: drain(worker[1] ?? 0),
+    bare: drain(bare[1] ?? 0),
+    ratio: 0.5,
+    roundRatios: worker.map((w, i) => Math.round((w / (bare[i] ?? 1)) * 100) / 100),
+    rounds: { worker: worker.map(drain), bare: bare.map(drain) },
+  });
+  it("puts every worker beside its own bare durable worker, then each role's counts", () => {
+    const crm = pair([600, 500, 400], [1000, 1000, 1000]);
+    const rows = workerRows(
+      {
+        crm: crm.worker,
+        bare: crm.bare,
+        ratio: crm.ratio,
+        roundRatios: crm.roundRatios,
+        rounds: { crm: crm.rounds.worker, bare: crm.rounds.bare },
+        counts: [],
+        pairs: [
+          { name: "billing-sync", jobs: "invoices", ...pair([700, 800, 900], [1000, 1000, 1000]) },
+          { name: "support-context", jobs: "support requests", ...pair([300, 300, 300], [900, 900, 900]) },
+        ],
+      },
+      10,
+    );
+    expect(rows.map((r) => r.split(" | ")[0])).toEqual([
+      "| crm-sync / bare durable worker, 5,000 signups drained at WORKER_CONCURRENCY 10 (median of 3 interleaved rounds' ratios)",
+      "| billing-sync / bare durable worker, 5,000 invoices drained at WORKER_CONCURRENCY 10 (median of 3 interleaved rounds' ratios)",
+      "| support-context / bare durable worker, 5,000 support requests drained at WORKER_CONCURRENCY 10 (median of 3 interleaved rounds' ratios)",
+    ]);
+    expect(rows[1]).toContain(
+      "| 0.5 (rounds 0.7, 0.8, 0.9); billing-sync 800 jobs/s, RSS after the drain 120 MiB (rounds 700, 800, 900); bare 1,000 jobs/s",
+    );
   });
 });

@@ -98,6 +98,17 @@ export interface WorkerCounts {
 
 export type DrainRound = WorkerThroughput & { rssAfterMb: number; peakRssMb: number };
 
+/** A worker's interleaved drain rounds beside a bare durable worker of its effects. */
+export interface PairRounds {
+  /** The median rounds by jobs/s. */
+  worker: DrainRound;
+  bare: DrainRound;
+  /** worker / bare: the median of the rounds' own ratios. */
+  ratio: number;
+  roundRatios: number[];
+  rounds: { worker: DrainRound[]; bare: DrainRound[] };
+}
+
 export interface Workers {
   /** The median rounds by jobs/s. */
   crm: DrainRound;
@@ -107,6 +118,8 @@ export interface Workers {
   roundRatios: number[];
   rounds: { crm: DrainRound[]; bare: DrainRound[] };
   counts: WorkerCounts[];
+  /** billing-sync and support-context, each beside its own bare durable worker. */
+  pairs?: (PairRounds & { name: string; jobs: string })[];
 }
 
 export interface Machine {
@@ -183,8 +196,18 @@ export function replicaRows(r: Replicas, rounds: number): string[] {
 /** The workers scenario's rows: the ratio to the bare durable worker, then each role's counts. */
 export function workerRows(w: Workers, concurrency: number | undefined): string[] {
   const rate = (x: DrainRound) => `${n(x.jobsPerSecond)} jobs/s, RSS after the drain ${x.rssAfterMb} MiB`;
+  const pairRow = (name: string, jobs: string, p: PairRounds) =>
+    `| ${name} / bare durable worker, ${n(p.worker.backlog)} ${jobs} drained at WORKER_CONCURRENCY ${concurrency ?? "?"} (median of ${p.roundRatios.length} interleaved round${p.roundRatios.length === 1 ? "" : "s"}' ratios) | ${p.ratio} (rounds ${p.roundRatios.join(", ")}); ${name} ${rate(p.worker)} (rounds ${p.rounds.worker.map((x) => x.jobsPerSecond).join(", ")}); bare ${rate(p.bare)} (rounds ${p.rounds.bare.map((x) => x.jobsPerSecond).join(", ")}) |`;
+  const crm = {
+    worker: w.crm,
+    bare: w.bare,
+    ratio: w.ratio,
+    roundRatios: w.roundRatios,
+    rounds: { worker: w.rounds.crm, bare: w.rounds.bare },
+  };
   return [
-    `| crm-sync / bare durable worker, ${n(w.crm.backlog)} signups drained at WORKER_CONCURRENCY ${concurrency ?? "?"} (median of ${w.roundRatios.length} interleaved round${w.roundRatios.length === 1 ? "" : "s"}' ratios) | ${w.ratio} (rounds ${w.roundRatios.join(", ")}); crm-sync ${rate(w.crm)} (rounds ${w.rounds.crm.map((x) => x.jobsPerSecond).join(", ")}); bare ${rate(w.bare)} (rounds ${w.rounds.bare.map((x) => x.jobsPerSecond).join(", ")}) |`,
+    pairRow("crm-sync", "signups", crm),
+    ...(w.pairs ?? []).map((p) => pairRow(p.name, p.jobs, p)),
     ...w.counts.map(
       (c) =>
         `| ${c.worker} per job (${n(c.jobs)} jobs through a counting relay) | ${c.statementsPerJob} statements, ${c.roundTripsPerJob} round trips, ${c.commitsPerJob} commits on the wire (${c.xactCommitsPerJob} by pg_stat_database.xact_commit); RSS idle ${c.rssIdleMb} MiB, after the drain ${c.rssAfterMb} MiB |`,

@@ -7,29 +7,34 @@ import { checkoutCompleted, deleteKeysWithPrefix, invoicePaid, signStripe } from
 import { type Made, median, saturate, signup, sleep } from "../load.ts";
 import { startPgCounter } from "../pg-counter.ts";
 import { peakRssMb, rssMb, type Started, stop } from "../processes.ts";
-import type { DrainRound, WorkerCounts, Workers } from "../report.ts";
+import type { DrainRound, PairRounds, WorkerCounts, Workers } from "../report.ts";
 import { repoPath } from "../settings.ts";
 import type { Context } from "./context.ts";
 
-type Role = "crm-sync" | "bare" | "billing-sync" | "support-context";
+type Role = "crm-sync" | "bare" | "billing-sync" | "bare-billing" | "support-context" | "bare-support";
 
+const BARE = "apps/bench/src/bare-worker.ts";
 const SCRIPTS: Record<Role, string> = {
   "crm-sync": "apps/crm-sync/src/main.ts",
-  bare: "apps/bench/src/bare-worker.ts",
+  bare: BARE,
   "billing-sync": "apps/billing-sync/src/main.ts",
+  "bare-billing": BARE,
   "support-context": "apps/support-context/src/main.ts",
+  "bare-support": BARE,
 };
 
-const READY: Record<Role, string> = {
-  "crm-sync": "",
-  bare: "bare worker started",
-  "billing-sync": "",
-  "support-context": "",
+/** The bare worker's BARE_ROLE: whose jobs and effects it stands in for. */
+const BARE_ROLE: Partial<Record<Role, string>> = {
+  bare: "crm-sync",
+  "bare-billing": "billing-sync",
+  "bare-support": "support-context",
 };
 
 function startRole(ctx: Context, role: Role, databaseUrl = ctx.run.databaseUrl): Started {
-  return ctx.run.processes.start(role === "bare" ? "bare durable worker" : `${role} worker`, repoPath(SCRIPTS[role]), {
-    env: { ...ctx.run.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
+  const bareRole = BARE_ROLE[role];
+  const name = bareRole ? `bare durable worker${role === "bare" ? "" : ` (${bareRole})`}` : `${role} worker`;
+  return ctx.run.processes.start(name, repoPath(SCRIPTS[role]), {
+    env: { ...ctx.run.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn", ...(bareRole ? { BARE_ROLE: bareRole } : {}) },
     nodeFlags: ctx.settings.nodeFlags.worker,
     worker: true,
   });
@@ -37,27 +42,38 @@ function startRole(ctx: Context, role: Role, databaseUrl = ctx.run.databaseUrl):
 
 /** Until the process is up: the bare worker says so; a Switchyard worker is silent at warn, so a pause. */
 async function up(started: Started, role: Role): Promise<void> {
-  if (READY[role]) await started.ready(READY[role]);
+  if (BARE_ROLE[role]) await started.ready("bare worker started");
   else await sleep(1_500);
 }
 
 /** Jobs of the role's kind not done yet, and how to make one. */
-const PENDING: Record<Role, string> = {
-  "crm-sync": `select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`,
-  bare: `select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`,
-  "billing-sync": `select count(*)::int as n from events where source = 'stripe' and status <> 'processed'`,
-  // ai-triage does not run here, so the events stay unsettled: the deliveries say what is done.
-  "support-context": `select (select count(*) from events where type = 'app.support.requested')::int
+const SIGNUPS_PENDING = `select count(*)::int as n from events where type = 'app.user.signed_up' and status <> 'processed'`;
+const STRIPE_PENDING = `select count(*)::int as n from events where source = 'stripe' and status <> 'processed'`;
+// ai-triage does not run here, so the events stay unsettled: the deliveries say what is done.
+const SUPPORT_PENDING = `select (select count(*) from events where type = 'app.support.requested')::int
     - (select count(*) from deliveries where consumer = 'support-context/app.support.requested'
-       and status = 'completed')::int as n`,
+       and status = 'completed')::int as n`;
+const PENDING: Record<Role, string> = {
+  "crm-sync": SIGNUPS_PENDING,
+  bare: SIGNUPS_PENDING,
+  "billing-sync": STRIPE_PENDING,
+  "bare-billing": STRIPE_PENDING,
+  "support-context": SUPPORT_PENDING,
+  "bare-support": SUPPORT_PENDING,
 };
 
 const pending = async (ctx: Context, role: Role) => Number((await ctx.run.sql.unsafe(PENDING[role]))[0]?.n ?? 0);
 
 /** One process drains a backlog of `jobs`: the rate from the `untimed`th job on, and its RSS after. */
-async function drainRound(ctx: Context, role: Role, jobs: number): Promise<DrainRound> {
+async function drainRound(
+  ctx: Context,
+  role: Role,
+  jobs: number,
+  enqueue: (jobs: number) => Promise<unknown> = (n) =>
+    saturate(`${ctx.ingestUrl}/v1/events`, signup(ctx.run.appKey), { connections: 64, amount: n }),
+): Promise<DrainRound> {
   const s = ctx.settings;
-  await saturate(`${ctx.ingestUrl}/v1/events`, signup(ctx.run.appKey), { connections: 64, amount: jobs });
+  await enqueue(jobs);
   const t0 = Date.now();
   const worker = startRole(ctx, role);
   let left = jobs;
@@ -221,31 +237,72 @@ async function counted(ctx: Context, { role, label, enqueue }: Batch): Promise<W
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-export async function workers(ctx: Context): Promise<Workers> {
+/** Interleaved rounds of a worker and its bare durable worker, each draining `jobs` made by `enqueue`. */
+async function pairRounds(
+  ctx: Context,
+  worker: Role,
+  bare: Role,
+  enqueue?: (jobs: number) => Promise<unknown>,
+): Promise<PairRounds> {
   const s = ctx.settings;
-  const crm: DrainRound[] = [];
-  const bare: DrainRound[] = [];
+  const mine: DrainRound[] = [];
+  const theirs: DrainRound[] = [];
   const roundRatios: number[] = [];
   for (let r = 0; r < s.workerRounds; r++) {
     // Taking turns at going first, as ingest and its baseline do.
-    const pair = r % 2 === 0 ? (["crm-sync", "bare"] as const) : (["bare", "crm-sync"] as const);
-    const got: Partial<Record<"crm-sync" | "bare", DrainRound>> = {};
-    for (const role of pair) got[role] = await drainRound(ctx, role, s.backlog);
-    if (got["crm-sync"] && got.bare) {
-      crm.push(got["crm-sync"]);
-      bare.push(got.bare);
-      roundRatios.push(round2(got["crm-sync"].jobsPerSecond / got.bare.jobsPerSecond));
+    const pair = r % 2 === 0 ? [worker, bare] : [bare, worker];
+    const got = new Map<Role, DrainRound>();
+    for (const role of pair) got.set(role, await drainRound(ctx, role, s.backlog, enqueue));
+    const [w, b] = [got.get(worker), got.get(bare)];
+    if (w && b) {
+      mine.push(w);
+      theirs.push(b);
+      roundRatios.push(round2(w.jobsPerSecond / b.jobsPerSecond));
     }
   }
-  const counts: WorkerCounts[] = [];
-  for (const batch of batches(ctx, s.countedJobs)) counts.push(await counted(ctx, batch));
   const sortedRatios = [...roundRatios].sort((a, b) => a - b);
   return {
-    crm: median(crm, (x) => x.jobsPerSecond),
-    bare: median(bare, (x) => x.jobsPerSecond),
+    worker: median(mine, (x) => x.jobsPerSecond),
+    bare: median(theirs, (x) => x.jobsPerSecond),
     ratio: sortedRatios[Math.floor(sortedRatios.length / 2)] ?? 0,
     roundRatios,
-    rounds: { crm, bare },
+    rounds: { worker: mine, bare: theirs },
+  };
+}
+
+/** Customers for billing's rounds, known by their Stripe ids, so an invoice needs no checkout. */
+async function billingCustomers(ctx: Context, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => `cus_pair_${randomUUID().slice(0, 18)}`);
+  await ctx.run.sql`insert into customers (stripe_customer_id, email)
+    select id, id || '@bench.example.com' from unnest(${ids}::text[]) id`;
+  return ids;
+}
+
+export async function workers(ctx: Context): Promise<Workers> {
+  const s = ctx.settings;
+  const crm = await pairRounds(ctx, "crm-sync", "bare");
+  const counts: WorkerCounts[] = [];
+  for (const batch of batches(ctx, s.countedJobs)) counts.push(await counted(ctx, batch));
+  // After the counted drains: billing-sync's invoices leave follow-ups for crm-sync and the desk.
+  const customers = await billingCustomers(ctx, 500);
+  let i = 0;
+  const invoices = () =>
+    signStripe({ payload: invoicePaid({ customer: customers[i++ % customers.length] ?? "" }), secret: ctx.run.secret });
+  const billing = await pairRounds(ctx, "billing-sync", "bare-billing", (n) => enqueueStripe(ctx, invoices, n));
+  const supportRounds = await pairRounds(ctx, "support-context", "bare-support", async (n) => {
+    await deleteKeysWithPrefix(`${ctx.run.prefix}:support-context`);
+    await saturate(`${ctx.ingestUrl}/v1/events`, support(ctx.run.appKey), { connections: 64, amount: n });
+  });
+  return {
+    crm: crm.worker,
+    bare: crm.bare,
+    ratio: crm.ratio,
+    roundRatios: crm.roundRatios,
+    rounds: { crm: crm.rounds.worker, bare: crm.rounds.bare },
     counts,
+    pairs: [
+      { name: "billing-sync", jobs: "invoice.paid events of known customers", ...billing },
+      { name: "support-context", jobs: "app support requests", ...supportRounds },
+    ],
   };
 }
