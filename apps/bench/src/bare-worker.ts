@@ -23,11 +23,16 @@ const { Worker } = (await import(require.resolve("bullmq"))) as { Worker: Worker
 const env = process.env;
 const sql = postgres(env.DATABASE_URL ?? "", { max: Number(env.DATABASE_POOL_MAX ?? 5), onnotice: () => {} });
 
-/** crm-sync's signup: the customer found or created, its contact, a timeline line, done, settled. */
-const SIGNUP = `with d as (
+/** CTE `d`: the delivery of `consumer` for event $1 recorded done; no row when it already was. */
+const done = (consumer: string) => `d as (
     insert into deliveries (consumer, event_id, status, completed_at)
-    values ('crm-sync/app.user.signed_up', $1::text::uuid, 'completed', now())
-    on conflict (consumer, event_id) do nothing returning 1),
+    values ('${consumer}', $1::text::uuid, 'completed', now())
+    on conflict (consumer, event_id) do nothing returning 1)`;
+/** The event settled, by the statement whose delivery it recorded. */
+const SETTLED = `update events set status = 'processed' where id = $1::text::uuid and exists (select 1 from d)`;
+
+/** crm-sync's signup: the customer found or created, its contact, a timeline line, done, settled. */
+const SIGNUP = `with ${done("crm-sync/app.user.signed_up")},
   c as (
     insert into customers (external_id, email) select $2::text, $3::text where exists (select 1 from d)
     on conflict (external_id) do update set email = excluded.email returning id),
@@ -39,13 +44,10 @@ const SIGNUP = `with d as (
     insert into customer_timeline (customer_id, at, kind, summary, event_id, dedupe_key)
     select id, now(), 'crm_sync', 'contact created in local CRM: lead', $1::text::uuid, 'crm:' || $1::text from c
     on conflict (dedupe_key) do nothing)
-  update events set status = 'processed' where id = $1::text::uuid and exists (select 1 from d)`;
+  ${SETTLED}`;
 
 /** billing-sync's invoice.paid of a known customer: its last payment, a timeline line, done, settled. */
-const INVOICE = `with d as (
-    insert into deliveries (consumer, event_id, status, completed_at)
-    values ('billing-sync/stripe.invoice.paid', $1::text::uuid, 'completed', now())
-    on conflict (consumer, event_id) do nothing returning 1),
+const INVOICE = `with ${done("billing-sync/stripe.invoice.paid")},
   c as (
     update customers set last_payment_id = $3::text, last_payment_amount = $4::text::int,
       last_payment_currency = $5::text, last_payment_at = to_timestamp($6::text::float8), updated_at = now()
@@ -54,17 +56,14 @@ const INVOICE = `with d as (
     insert into customer_timeline (customer_id, at, kind, summary, event_id, dedupe_key)
     select id, now(), 'event', 'stripe.invoice.paid', $1::text::uuid, 'event:' || $1::text from c
     on conflict (dedupe_key) do nothing)
-  update events set status = 'processed' where id = $1::text::uuid and exists (select 1 from d)`;
+  ${SETTLED}`;
 
 /**
  * support-context's app support request on the local desk: the customer looked up, the ticket
  * opened and tracked, its context note and timeline line, done (ai-triage shares the event, so it
  * stays unsettled, as with the worker when ai-triage is not running).
  */
-const SUPPORT = `with d as (
-    insert into deliveries (consumer, event_id, status, completed_at)
-    values ('support-context/app.support.requested', $1::text::uuid, 'completed', now())
-    on conflict (consumer, event_id) do nothing returning 1),
+const SUPPORT = `with ${done("support-context/app.support.requested")},
   c as (select id from customers where external_id = $2::text or email = $3::text limit 1),
   k as (
     insert into support_tickets (external_id, requester_email, subject, customer_id)

@@ -32,8 +32,8 @@ export const crmSync = defineWorker(
     // Under ROLLOUT_MODES the write may be recorded instead of made, or skipped (docs/ROLLOUT.md).
     const crmFor = (ctx: JobContext) =>
       rolloutCrm(db, crm, rollout, rollout.scope("crm-sync", ctx.envelope.source, ctx.eventId));
-    const finish = async (customer: ContactView, attempt: number, ctx: JobContext) => {
-      const written = await writeContact(db, crmFor(ctx), ctx.delivery, customer, options(ctx));
+    const finish = async (customer: ContactView, attempt: number, ctx: JobContext, target = crmFor(ctx)) => {
+      const written = await writeContact(db, target, ctx.delivery, customer, options(ctx));
       return delivered(written.result, written.completion, attempt);
     };
     const noted = async (_e: unknown, ctx: JobContext) => {
@@ -45,13 +45,13 @@ export const crmSync = defineWorker(
       "app.user.signed_up": async (e, ctx) => {
         const at = new Date(ctx.envelope.receivedAt);
         // On the embedded CRM, live, a new user's contact is written by the first statement too.
-        const localContact = crmFor(ctx).name === "local";
-        const started = await startSignup(db, ctx.delivery, e.data, at, { localContact });
+        const target = crmFor(ctx);
+        const started = await startSignup(db, ctx.delivery, e.data, at, { localContact: target.name === "local" });
         if (started.attempt === undefined) return ALREADY_DELIVERED;
         if (started.written) return delivered(started.written.result, started.written.completion, started.attempt);
         // Another job created this customer at the same moment: the locking path finds it.
         const customer = started.customer ?? (await recordSignup(db, ctx.eventId, e.data, at));
-        return finish(customer, started.attempt, ctx);
+        return finish(customer, started.attempt, ctx, target);
       },
       "switchyard.customer.changed": async (p, ctx) => {
         const started = await startCustomerRead(db, ctx.delivery, p.customerId);
